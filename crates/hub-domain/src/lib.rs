@@ -1,0 +1,12 @@
+//! Domain types shared by every service.
+//!
+//! This crate is pure data: it must never depend on a runtime (`worker`, `tokio`, a database driver),
+//! so that the same types build for wasm32 and for native tests.
+#![forbid(unsafe_code)]
+
+pub mod health;
+pub mod ids;
+pub mod service;
+
+pub use ids::{CharacterId, CorporationId, UserId};
+pub use service::Service;

@@ -1,0 +1,21 @@
+//! Ports: the small interfaces through which domain logic touches the outside world.
+//!
+//! Every port builds for wasm32 and native. Adapters for the Workers runtime live in `hub-worker`,
+//! native ones in `hub-native`, and in-memory ones here, beside the port. This crate must never
+//! depend on `worker`, `sqlx` or `tokio-postgres`.
+//!
+//! Traits use native `async fn` without `Send` bounds: the Workers runtime is single-threaded.
+#![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
+
+pub mod clock;
+pub mod http;
+pub mod postgres;
+pub mod random;
+pub mod sql;
+
+pub use clock::{Clock, ManualClock};
+pub use http::{HttpTransport, OutboundRequest, OutboundResponse, TransportError};
+pub use postgres::{PgError, PgRow, PgValue, Postgres};
+pub use random::{OsRandom, Random, SeededRandom};
+pub use sql::{SqlError, SqlStorage, SqlValue};

@@ -1,0 +1,89 @@
+//! Every RPC interface of the hub, each declared once.
+
+use hub_domain::health::ProbeRecord;
+use hub_domain::Service;
+use serde::{Deserialize, Serialize};
+
+/// Asks a Durable Object to prove its SQLite storage works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeRequest {
+    /// The service asking, recorded in the object's logs.
+    pub caller: Service,
+}
+
+crate::rpc_interface! {
+    /// Served by every Durable Object class: a write and a read of its own SQLite storage.
+    pub interface DurableHealth as "health", handler DurableHealthHandler {
+        /// Records one probe and returns the object's probe history.
+        fn probe(ProbeRequest) -> ProbeRecord;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_rpc_path, Client, LoopbackTransport, RpcError, RpcErrorCode};
+    use futures::executor::block_on;
+    use std::cell::Cell;
+
+    struct Object {
+        probes: Cell<i64>,
+    }
+
+    impl DurableHealthHandler for Object {
+        async fn probe(&self, request: ProbeRequest) -> Result<ProbeRecord, RpcError> {
+            if request.caller == Service::Ui {
+                return Err(RpcError::new(RpcErrorCode::Forbidden, "ui may not probe"));
+            }
+            self.probes.set(self.probes.get() + 1);
+            Ok(ProbeRecord { probes: self.probes.get(), first_probe_at_ms: 1, last_probe_at_ms: 2 })
+        }
+    }
+
+    /// What a Durable Object's fetch handler does with an RPC request.
+    async fn serve(object: &Object, path: String, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let Some((iface, method)) = parse_rpc_path(&path) else { return (404, Vec::new()) };
+        assert_eq!(iface, "health");
+        match DurableHealth::dispatch(object, method, &body).await {
+            Ok(bytes) => (200, bytes),
+            Err(e) => {
+                let resp = e.to_api_error().into_response();
+                (resp.status, resp.body)
+            }
+        }
+    }
+
+    #[test]
+    fn client_and_dispatch_agree() {
+        let object = Object { probes: Cell::new(0) };
+        let client: Client<DurableHealth, _> =
+            Client::new(LoopbackTransport(|path, body| serve(&object, path, body)));
+        let record = block_on(client.probe(&ProbeRequest { caller: Service::Core })).unwrap();
+        assert_eq!(record.probes, 1);
+        let record = block_on(client.probe(&ProbeRequest { caller: Service::Core })).unwrap();
+        assert_eq!(record.probes, 2);
+
+        let err = block_on(client.probe(&ProbeRequest { caller: Service::Ui })).unwrap_err();
+        assert_eq!(err, RpcError::new(RpcErrorCode::Forbidden, "ui may not probe"));
+    }
+
+    #[test]
+    fn dispatch_refuses_unknown_methods_and_bad_bodies() {
+        let object = Object { probes: Cell::new(0) };
+        let err = block_on(DurableHealth::dispatch(&object, "explode", b"{}")).unwrap_err();
+        assert_eq!(err.code, RpcErrorCode::UnknownMethod);
+        let err = block_on(DurableHealth::dispatch(&object, "probe", b"{\"caller\":42}")).unwrap_err();
+        assert_eq!(err.code, RpcErrorCode::BadRequest);
+        assert!(err.message.contains("probe"));
+        assert_eq!(parse_rpc_path("/rpc/health/probe"), Some(("health", "probe")));
+        assert_eq!(parse_rpc_path("/rpc/health/"), None);
+        assert_eq!(parse_rpc_path("/other"), None);
+    }
+
+    #[test]
+    fn non_wire_error_bodies_keep_their_status() {
+        let err = RpcError::from_wire(503, b"<html>down</html>");
+        assert_eq!(err.code, RpcErrorCode::Unavailable);
+        assert!(err.message.contains("503"));
+    }
+}

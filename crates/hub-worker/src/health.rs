@@ -1,0 +1,59 @@
+//! The `/health` route of every worker: its own status, its Durable Object's SQLite (through the
+//! typed stub), the database (a real query), and any Durable Objects of other workers it calls.
+
+use crate::{get_stub, AppState, WorkerClock};
+use hub_domain::health::{ComponentHealth, DependencyHealth, HealthReport, Status};
+use hub_domain::Service;
+use hub_http::{ApiError, Response};
+use hub_ports::Clock;
+use hub_rpc::interfaces::{DurableHealth, ProbeRequest};
+
+/// The name of the object that answers health probes in each namespace.
+pub const PROBE_OBJECT: &str = "health";
+
+/// Probes the object named [`PROBE_OBJECT`] in `namespace` through the typed stub.
+pub async fn probe_object(state: &AppState, caller: Service, namespace: &str) -> ComponentHealth {
+    let started = WorkerClock.now_ms();
+    let result = async {
+        let client = get_stub::<DurableHealth>(&state.env, namespace, PROBE_OBJECT, Some(&state.request_id))?;
+        client.probe(&ProbeRequest { caller }).await
+    }
+    .await;
+    let elapsed = u64::try_from(WorkerClock.now_ms() - started).unwrap_or(0);
+    match result {
+        Ok(record) => ComponentHealth::ok(elapsed, serde_json::to_value(record).ok()),
+        Err(e) => ComponentHealth::error(elapsed, e.to_string()),
+    }
+}
+
+/// Builds the report: own object (if any), database, and cross-worker dependencies, concurrently.
+pub async fn report(
+    state: &AppState,
+    service: Service,
+    own_object: Option<&str>,
+    dependencies: &[(Service, &str)],
+) -> HealthReport {
+    let own = async {
+        match own_object {
+            Some(namespace) => Some(probe_object(state, service, namespace).await),
+            None => None,
+        }
+    };
+    let database = async {
+        let pg = crate::pg::connect(&state.env).await;
+        hub_db::health::check(pg, &WorkerClock).await
+    };
+    let deps = futures::future::join_all(dependencies.iter().map(|(dep, namespace)| async move {
+        DependencyHealth { service: *dep, health: probe_object(state, service, namespace).await }
+    }));
+    let (own, database, deps) = futures::join!(own, database, deps);
+    HealthReport::new(service, own, Some(database), deps)
+}
+
+/// The HTTP answer: 200 when everything is ok, 503 otherwise, with the report either way.
+pub fn into_response(report: &HealthReport) -> Result<Response, ApiError> {
+    if report.status != Status::Ok {
+        tracing::warn!(report = ?report, "health check failed");
+    }
+    Response::json(if report.status == Status::Ok { 200 } else { 503 }, report)
+}

@@ -1,0 +1,46 @@
+//! `get_stub::<I>(env, namespace, name)`: the one way to call a Durable Object.
+
+use hub_rpc::{Client, Interface, RpcError, Transport};
+
+/// Carries RPC calls over a Durable Object stub's `fetch`.
+pub struct DurableObjectTransport {
+    stub: worker::Stub,
+    request_id: Option<String>,
+}
+
+impl Transport for DurableObjectTransport {
+    async fn post(&self, path: &str, body: Vec<u8>) -> Result<(u16, Vec<u8>), RpcError> {
+        let headers = worker::Headers::new();
+        let transport_err = |e: worker::Error| RpcError::transport(e.to_string());
+        headers.set("content-type", "application/json").map_err(transport_err)?;
+        if let Some(id) = &self.request_id {
+            headers.set("x-request-id", id).map_err(transport_err)?;
+        }
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::Post)
+            .with_headers(headers)
+            .with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+        let request = worker::Request::new_with_init(&format!("https://durable-object{path}"), &init)
+            .map_err(transport_err)?;
+        let mut response = self.stub.fetch_with_request(request).await.map_err(transport_err)?;
+        let status = response.status_code();
+        let bytes = response.bytes().await.map_err(transport_err)?;
+        Ok((status, bytes))
+    }
+}
+
+/// A typed client for the object named `name` in the Durable Object namespace bound as `namespace`.
+///
+/// `request_id` travels as `x-request-id`, so the object's log lines carry the caller's id.
+pub fn get_stub<I: Interface>(
+    env: &worker::Env,
+    namespace: &str,
+    name: &str,
+    request_id: Option<&str>,
+) -> Result<Client<I, DurableObjectTransport>, RpcError> {
+    let stub = env
+        .durable_object(namespace)
+        .and_then(|ns| ns.get_by_name(name))
+        .map_err(|e| RpcError::transport(format!("Durable Object binding {namespace}: {e}")))?;
+    Ok(Client::new(DurableObjectTransport { stub, request_id: request_id.map(str::to_owned) }))
+}

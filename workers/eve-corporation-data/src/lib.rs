@@ -1,0 +1,27 @@
+//! The eve-corporation-data worker: Corporation data synced from ESI through failover directors.
+//!
+//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+
+use hub_domain::Service;
+use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_worker::{bindings, health, AppState};
+use std::rc::Rc;
+
+const SERVICE: Service = Service::EveCorporationData;
+
+fn router() -> Router<AppState> {
+    Router::new().get("/health", health_route)
+}
+
+async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let report = health::report(&state, SERVICE, Some(bindings::EVE_CORPORATION_DATA), &[]).await;
+    health::into_response(&report)
+}
+
+hub_worker::worker_entry!(SERVICE, router);
+
+hub_worker::health_only_durable_object!(
+    /// The eve-corporation-data Durable Object (SQLite storage).
+    EveCorporationData,
+    SERVICE
+);

@@ -1,0 +1,27 @@
+//! The notifications worker: Real-time notifications over hibernating WebSockets, one Durable Object per user.
+//!
+//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+
+use hub_domain::Service;
+use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_worker::{bindings, health, AppState};
+use std::rc::Rc;
+
+const SERVICE: Service = Service::Notifications;
+
+fn router() -> Router<AppState> {
+    Router::new().get("/health", health_route)
+}
+
+async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let report = health::report(&state, SERVICE, Some(bindings::NOTIFICATIONS), &[]).await;
+    health::into_response(&report)
+}
+
+hub_worker::worker_entry!(SERVICE, router);
+
+hub_worker::health_only_durable_object!(
+    /// The notifications Durable Object (SQLite storage).
+    UserNotifications,
+    SERVICE
+);

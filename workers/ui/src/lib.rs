@@ -1,0 +1,63 @@
+//! The ui worker: the one origin browsers talk to.
+//!
+//! - `GET /health`: its own status and the database's (it holds no Durable Object);
+//! - `GET /health/:service`: another worker's health, over that worker's service binding;
+//! - `/api/*`: forwarded to the core worker, so the session cookie stays same-origin.
+//!
+//! Serving the web app itself arrives with the SPA; until then `/` answers a JSON index.
+
+use hub_domain::Service;
+use hub_http::{ApiError, Method, Params, Request, Response, Router};
+use hub_worker::{health, AppState};
+use std::rc::Rc;
+
+const SERVICE: Service = Service::Ui;
+
+fn router() -> Router<AppState> {
+    let mut router = Router::new()
+        .get("/", index)
+        .get("/health", own_health)
+        .get("/health/:service", service_health);
+    for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
+        router = router.route(method, "/api/*rest", forward_to_core);
+    }
+    router
+}
+
+async fn index(_req: Request, _params: Params, _state: Rc<AppState>) -> Result<Response, ApiError> {
+    let health: Vec<String> = Service::ALL
+        .iter()
+        .map(|svc| if *svc == SERVICE { "/health".to_owned() } else { format!("/health/{svc}") })
+        .collect();
+    Response::json(
+        200,
+        &serde_json::json!({
+            "service": SERVICE,
+            "web_app": "not built yet: the React app is served here once it exists",
+            "health": health,
+            "api": "/api/*",
+        }),
+    )
+}
+
+async fn own_health(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    health::into_response(&health::report(&state, SERVICE, None, &[]).await)
+}
+
+async fn service_health(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let service: Service = params
+        .required("service")?
+        .parse()
+        .map_err(|e: hub_domain::service::UnknownService| ApiError::not_found(e.to_string()))?;
+    if service == SERVICE {
+        return own_health(req, params, state).await;
+    }
+    let forwarded = Request::new(Method::Get, "/health");
+    hub_worker::fetch_service(&state.env, service, &forwarded, &state.request_id).await
+}
+
+async fn forward_to_core(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    hub_worker::fetch_service(&state.env, Service::Core, &req, &state.request_id).await
+}
+
+hub_worker::worker_entry!(SERVICE, router);
