@@ -20,10 +20,8 @@ pub async fn database_facts(pg: &impl Postgres) -> Result<DatabaseFacts, PgError
         )
         .await?;
     let row = rows.first().ok_or_else(|| PgError::RowShape("health query returned no row".into()))?;
-    let schema_version = row
-        .get(0)?
-        .as_i64()
-        .ok_or_else(|| PgError::RowShape("no applied migration".into()))?;
+    let schema_version =
+        row.get(0)?.as_i64().ok_or_else(|| PgError::RowShape("no applied migration".into()))?;
     let users = row.get(1)?.as_i64().ok_or_else(|| PgError::RowShape("count(*) is not an integer".into()))?;
     Ok(DatabaseFacts { schema_version, users })
 }

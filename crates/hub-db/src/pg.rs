@@ -62,7 +62,8 @@ fn read_value(row: &tokio_postgres::Row, index: usize) -> Result<PgValue, PgErro
 impl Postgres for PgClient {
     async fn query(&self, sql: &str, params: &[PgValue]) -> Result<Vec<PgRow>, PgError> {
         let boxed = to_params(params);
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
         let rows = self.0.query(sql, &refs).await.map_err(|e| map_error(&e))?;
         rows.iter()
             .map(|row| (0..row.len()).map(|i| read_value(row, i)).collect::<Result<Vec<_>, _>>().map(PgRow))
@@ -71,7 +72,8 @@ impl Postgres for PgClient {
 
     async fn execute(&self, sql: &str, params: &[PgValue]) -> Result<u64, PgError> {
         let boxed = to_params(params);
-        let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
         self.0.execute(sql, &refs).await.map_err(|e| map_error(&e))
     }
 }

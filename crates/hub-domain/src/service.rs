@@ -66,10 +66,7 @@ pub struct UnknownService(pub String);
 impl FromStr for Service {
     type Err = UnknownService;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Service::ALL
-            .into_iter()
-            .find(|svc| svc.name() == s)
-            .ok_or_else(|| UnknownService(s.to_owned()))
+        Service::ALL.into_iter().find(|svc| svc.name() == s).ok_or_else(|| UnknownService(s.to_owned()))
     }
 }
 
@@ -83,9 +80,6 @@ mod tests {
             assert_eq!(svc.name().parse::<Service>().unwrap(), svc);
         }
         assert!("nope".parse::<Service>().is_err());
-        assert_eq!(
-            serde_json::to_string(&Service::EveTokenStore).unwrap(),
-            "\"eve-token-store\""
-        );
+        assert_eq!(serde_json::to_string(&Service::EveTokenStore).unwrap(), "\"eve-token-store\"");
     }
 }

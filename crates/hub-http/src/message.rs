@@ -103,16 +103,25 @@ impl Request {
                 if essence.is_empty() { "none" } else { essence }
             )));
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            let what = match e.classify() {
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let what = match inner.classify() {
                 serde_json::error::Category::Data => "request body has the wrong shape",
                 serde_json::error::Category::Eof => "request body is truncated JSON",
                 serde_json::error::Category::Io | serde_json::error::Category::Syntax => {
                     "request body is not valid JSON"
                 }
             };
-            ApiError::invalid_json(format!("{what}: {e}"))
-        })
+            if path == "." {
+                ApiError::invalid_json(format!("{what}: {inner}"))
+            } else {
+                ApiError::invalid_json(format!("{what}: at `{path}`: {inner}"))
+            }
+        })?;
+        de.end().map_err(|e| ApiError::invalid_json(format!("request body has trailing data: {e}")))?;
+        Ok(value)
     }
 
     /// The value of one query parameter, percent-decoding not applied (ids and numbers only).
@@ -140,11 +149,7 @@ impl Response {
 
     /// A JSON response from bytes that are already JSON.
     pub fn json_bytes(status: u16, body: Vec<u8>) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body,
-        }
+        Self { status, headers: vec![("content-type".into(), "application/json".into())], body }
     }
 
     /// Serializes `value` as the JSON body.
@@ -193,6 +198,9 @@ mod tests {
 
         let err = json_request(r#"{"name":"a","count":"one"}"#).json::<Body>().unwrap_err();
         assert!(err.message.contains("wrong shape") && err.message.contains("count"), "{}", err.message);
+
+        let err = json_request(r#"{"name":"a","count":1} x"#).json::<Body>().unwrap_err();
+        assert!(err.message.contains("trailing"), "{}", err.message);
 
         let err = json_request(r#"{"name":"a""#).json::<Body>().unwrap_err();
         assert!(err.message.contains("truncated"), "{}", err.message);

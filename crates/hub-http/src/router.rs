@@ -29,15 +29,13 @@ impl Params {
 
     /// A capture that the route pattern guarantees; a typo in the name is a 500, not a panic.
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name)
-            .ok_or_else(|| ApiError::internal(format!("route has no parameter `{name}`")))
+        self.get(name).ok_or_else(|| ApiError::internal(format!("route has no parameter `{name}`")))
     }
 
     /// Parses a capture, answering 400 (naming the parameter) when it does not parse.
     pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<T, ApiError> {
         let raw = self.required(name)?;
-        raw.parse()
-            .map_err(|_| ApiError::bad_request(format!("path parameter `{name}` is invalid: `{raw}`")))
+        raw.parse().map_err(|_| ApiError::bad_request(format!("path parameter `{name}` is invalid: `{raw}`")))
     }
 }
 
@@ -75,7 +73,13 @@ impl<S: 'static> Router<S> {
 
     /// Like [`Router::route`] with a body limit other than [`DEFAULT_BODY_LIMIT`].
     #[must_use]
-    pub fn route_with_limit<F, Fut>(mut self, method: Method, pattern: &str, body_limit: usize, handler: F) -> Self
+    pub fn route_with_limit<F, Fut>(
+        mut self,
+        method: Method,
+        pattern: &str,
+        body_limit: usize,
+        handler: F,
+    ) -> Self
     where
         F: Fn(Request, Params, Rc<S>) -> Fut + 'static,
         Fut: Future<Output = Result<Response, ApiError>> + 'static,
@@ -130,7 +134,8 @@ impl<S: 'static> Router<S> {
         let mut allowed: Vec<&'static str> = Vec::new();
         for route in &self.routes {
             let Some(params) = match_segments(&route.segments, &parts) else { continue };
-            let method_matches = route.method == req.method || (req.method == Method::Head && route.method == Method::Get);
+            let method_matches =
+                route.method == req.method || (req.method == Method::Head && route.method == Method::Get);
             if !method_matches {
                 allowed.push(route.method.as_str());
                 continue;
@@ -256,7 +261,9 @@ mod tests {
     #[test]
     fn bodies_are_limited_and_validated() {
         let json = |body: &str| {
-            Request::new(Method::Post, "/echo").with_header("content-type", "application/json").with_body(body)
+            Request::new(Method::Post, "/echo")
+                .with_header("content-type", "application/json")
+                .with_body(body)
         };
         assert_eq!(call(json(r#"{"a":1}"#)).0, 201);
         let (status, body) = call(json(r#"{"a":"this is far too long"}"#));

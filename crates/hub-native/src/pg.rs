@@ -48,7 +48,8 @@ impl Drop for TestDatabase {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async {
                 if let Ok(client) = connect(&admin_url).await {
-                    let _ = client.0.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[]).await;
+                    let _ =
+                        client.0.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[]).await;
                 }
             });
         })

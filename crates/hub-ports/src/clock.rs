@@ -51,6 +51,7 @@ mod tests {
         clock.advance_ms(500);
         assert_eq!(clock.now_ms(), 1_500);
         clock.set_ms(10);
-        assert_eq!((&clock).now_ms(), 10);
+        let by_ref: &dyn Fn() -> i64 = &|| Clock::now_ms(&&clock);
+        assert_eq!(by_ref(), 10);
     }
 }

@@ -89,7 +89,10 @@ pub mod conformance {
             .expect("insert");
         assert_eq!(inserted, vec![vec![SqlValue::Integer(9_007_199_254_740_991)]]);
         let rows = storage
-            .exec("SELECT id, name, data, score, NULL FROM conformance WHERE id = ?", &[SqlValue::Integer(9_007_199_254_740_991)])
+            .exec(
+                "SELECT id, name, data, score, NULL FROM conformance WHERE id = ?",
+                &[SqlValue::Integer(9_007_199_254_740_991)],
+            )
             .expect("select");
         assert_eq!(
             rows,

@@ -56,7 +56,10 @@ impl<I: Interface, T: Transport> Client<I, T> {
         let (status, bytes) = self.transport.post(&path, body).await?;
         if status == 200 {
             serde_json::from_slice(&bytes).map_err(|e| {
-                RpcError::new(RpcErrorCode::Internal, format!("decoding the answer of {}.{method}: {e}", I::NAME))
+                RpcError::new(
+                    RpcErrorCode::Internal,
+                    format!("decoding the answer of {}.{method}: {e}", I::NAME),
+                )
             })
         } else {
             Err(RpcError::from_wire(status, &bytes))
@@ -81,7 +84,8 @@ pub fn decode_request<T: serde::de::DeserializeOwned>(method: &str, body: &[u8])
 /// Encodes a handler's answer.
 #[doc(hidden)]
 pub fn encode_response<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, RpcError> {
-    serde_json::to_vec(value).map_err(|e| RpcError::new(RpcErrorCode::Internal, format!("encoding answer: {e}")))
+    serde_json::to_vec(value)
+        .map_err(|e| RpcError::new(RpcErrorCode::Internal, format!("encoding answer: {e}")))
 }
 
 /// Declares an interface once; see the crate docs for what it generates.

@@ -3,7 +3,10 @@
 
 use hub_http::{ApiError, Method, Request, Response, Router};
 
-pub async fn to_hub_request<S: 'static>(mut req: worker::Request, router: &Router<S>) -> Result<Request, ApiError> {
+pub async fn to_hub_request<S: 'static>(
+    mut req: worker::Request,
+    router: &Router<S>,
+) -> Result<Request, ApiError> {
     let method_name = req.method().to_string();
     let method = Method::parse(&method_name)
         .ok_or_else(|| ApiError::method_not_allowed(format!("method {method_name} is not supported")))?;

@@ -68,7 +68,11 @@ impl DurableHealthHandler for HealthProbe<'_> {
 
 /// Serves an RPC request arriving at a Durable Object's `fetch`. `dispatch` receives the interface
 /// name, method name and body, and routes to the generated `Interface::dispatch` functions.
-pub async fn serve_rpc<F, Fut>(service: Service, mut req: worker::Request, dispatch: F) -> worker::Result<worker::Response>
+pub async fn serve_rpc<F, Fut>(
+    service: Service,
+    mut req: worker::Request,
+    dispatch: F,
+) -> worker::Result<worker::Response>
 where
     F: FnOnce(String, String, Vec<u8>) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, RpcError>>,
@@ -106,7 +110,12 @@ pub fn unknown_interface(iface: &str) -> RpcError {
 }
 
 /// Routes a call to the `DurableHealth` interface, or refuses the interface.
-pub async fn dispatch_health(storage: &DurableSql, iface: &str, method: &str, body: &[u8]) -> Result<Vec<u8>, RpcError> {
+pub async fn dispatch_health(
+    storage: &DurableSql,
+    iface: &str,
+    method: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, RpcError> {
     use hub_rpc::interfaces::DurableHealth;
     use hub_rpc::Interface;
     if iface == DurableHealth::NAME {

@@ -22,10 +22,8 @@ pub async fn connect(env: &worker::Env) -> Result<PgClient, PgError> {
         .secure_transport(worker::SecureTransport::StartTls)
         .connect(hyperdrive.host(), hyperdrive.port())
         .map_err(|e| PgError::Connect(format!("socket: {e}")))?;
-    let (client, connection) = config
-        .connect_raw(socket, PassthroughTls)
-        .await
-        .map_err(|e| PgError::Connect(e.to_string()))?;
+    let (client, connection) =
+        config.connect_raw(socket, PassthroughTls).await.map_err(|e| PgError::Connect(e.to_string()))?;
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "postgres connection closed");

@@ -50,7 +50,8 @@ impl Stack {
         let work_dir = std::env::temp_dir().join(format!("hub-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(work_dir.join("state")).expect("work dir");
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-        let mut stack = Self { base_url: String::new(), http, database, work_dir, child: None, port: free_port() };
+        let mut stack =
+            Self { base_url: String::new(), http, database, work_dir, child: None, port: free_port() };
         stack.launch().await;
         stack
     }
@@ -87,7 +88,8 @@ impl Stack {
     async fn launch(&mut self) {
         use std::os::unix::process::CommandExt;
         let root = repo_root();
-        let wrangler = std::env::var("WRANGLER").unwrap_or_else(|_| root.join("scripts/wrangler").display().to_string());
+        let wrangler =
+            std::env::var("WRANGLER").unwrap_or_else(|_| root.join("scripts/wrangler").display().to_string());
         let log = File::options().create(true).append(true).open(self.log_path()).expect("log file");
         let mut cmd = Command::new(wrangler);
         cmd.current_dir(&root).arg("dev");
@@ -114,13 +116,17 @@ impl Stack {
     }
 
     async fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(180);
+        let deadline = Instant::now() + Duration::from_mins(3);
         let mut pending: Vec<&str> = CONFIGS.to_vec();
         while !pending.is_empty() {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 panic!("wrangler exited early ({status}):\n{}", self.log_tail());
             }
-            assert!(Instant::now() < deadline, "stack not ready; waiting for {pending:?}:\n{}", self.log_tail());
+            assert!(
+                Instant::now() < deadline,
+                "stack not ready; waiting for {pending:?}:\n{}",
+                self.log_tail()
+            );
             let mut still = Vec::new();
             for svc in pending {
                 let path = if svc == "ui" { "/health".to_owned() } else { format!("/health/{svc}") };

@@ -4,7 +4,11 @@ use e2e::{Stack, CONFIGS};
 use serde_json::Value;
 
 fn health_path(svc: &str) -> String {
-    if svc == "ui" { "/health".to_owned() } else { format!("/health/{svc}") }
+    if svc == "ui" {
+        "/health".to_owned()
+    } else {
+        format!("/health/{svc}")
+    }
 }
 
 #[tokio::test]
@@ -36,9 +40,14 @@ async fn core_makes_a_typed_call_into_a_durable_object_of_another_worker() {
     let (status, core) = stack.get_json("/health/core").await;
     assert_eq!(status, 200, "{core}");
     let deps = core["dependencies"].as_array().expect("core reports its dependencies");
-    let token_store = deps.iter().find(|d| d["service"] == "eve-token-store").expect("eve-token-store dependency");
+    let token_store =
+        deps.iter().find(|d| d["service"] == "eve-token-store").expect("eve-token-store dependency");
     assert_eq!(token_store["status"], "ok", "{core}");
-    assert_eq!(token_store["detail"]["probes"].as_i64(), Some(before + 1), "core reached the same object: {core}");
+    assert_eq!(
+        token_store["detail"]["probes"].as_i64(),
+        Some(before + 1),
+        "core reached the same object: {core}"
+    );
     assert_eq!(
         token_store["detail"]["first_probe_at_ms"], own["durable_object"]["detail"]["first_probe_at_ms"],
         "{core}"
@@ -95,7 +104,8 @@ async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
     let resp = stack.http.delete(stack.url("/health")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 405);
 
-    let resp = stack.http.get(stack.url("/health")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
+    let resp =
+        stack.http.get(stack.url("/health")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"], "e2e-trace-1");
     let resp = stack.http.get(stack.url("/health")).send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"].len(), 32, "a fresh id is assigned");

@@ -14,7 +14,13 @@ fn router() -> Router<AppState> {
 }
 
 async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let report = health::report(&state, SERVICE, Some(bindings::CORE_STATE), &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)]).await;
+    let report = health::report(
+        &state,
+        SERVICE,
+        Some(bindings::CORE_STATE),
+        &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)],
+    )
+    .await;
     health::into_response(&report)
 }
 
