@@ -21,12 +21,15 @@ build profile="dev": setup
     #!/usr/bin/env bash
     set -euo pipefail
     export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
+    # Our own entry module: a plain module worker, one call into Wasm per request (see ARCHITECTURE.md).
+    export CUSTOM_SHIM="$PWD/crates/hub-worker/js/shim.js"
     flags=(--dev --no-opt)
     [[ "{{profile}}" == release ]] && flags=(--release)
     for w in {{workers}}; do
       echo "building $w ({{profile}})"
+      rm -rf "workers/$w/build"
       (cd "workers/$w" && worker-build "${flags[@]}" 2>&1 | grep -E "^(error|warning)|Finished" || true)
-      test -f "workers/$w/build/index_bg.wasm" || { echo "build of $w failed"; exit 1; }
+      test -f "workers/$w/build/worker/index.wasm" || { echo "build of $w failed"; exit 1; }
     done
 
 # Apply the Postgres migrations to DATABASE_URL
@@ -71,6 +74,11 @@ size: (build "release")
     set -euo pipefail
     printf "%-22s %10s %10s\n" worker raw gzip
     for w in {{workers}}; do
-      f="workers/$w/build/index_bg.wasm"
+      f="workers/$w/build/worker/index.wasm"
       printf "%-22s %9sK %9sK\n" "$w" $(( $(stat -c %s "$f") / 1024 )) $(( $(gzip -9 -c "$f" | wc -c) / 1024 ))
     done
+
+# Throughput of the core worker's /health/live against a Hono worker, both under `workerd serve` (ratio in one run)
+bench: (build "release")
+    command -v wrk >/dev/null || { [[ "$(id -u)" == 0 ]] && (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)); }
+    bench/bench.py

@@ -6,9 +6,11 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod headers;
 mod message;
 mod router;
 
 pub use error::ApiError;
+pub use headers::{HeaderSource, Headers};
 pub use message::{Method, Request, Response, DEFAULT_BODY_LIMIT};
 pub use router::{Params, Router};

@@ -1,8 +1,9 @@
 //! Plain request and response values.
 
-use crate::ApiError;
+use crate::{ApiError, Headers};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Bodies larger than this are refused with 413 unless a route says otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -58,8 +59,8 @@ pub struct Request {
     pub path: String,
     /// The raw query string without `?`, if any.
     pub query: Option<String>,
-    /// Header names are lower-case.
-    pub headers: Vec<(String, String)>,
+    /// Header names are lower-case. Read lazily from the platform in workers.
+    pub headers: Headers,
     pub body: Vec<u8>,
 }
 
@@ -69,12 +70,12 @@ impl Request {
             Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
             None => (path_and_query.to_owned(), None),
         };
-        Self { method, path, query, headers: Vec::new(), body: Vec::new() }
+        Self { method, path, query, headers: Headers::new(), body: Vec::new() }
     }
 
     #[must_use]
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self.headers.push(name, value);
         self
     }
 
@@ -85,8 +86,8 @@ impl Request {
     }
 
     /// The first header with this (lower-case) name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.headers.get(name)
     }
 
     /// Parses the body as JSON into `T`.
@@ -95,7 +96,7 @@ impl Request {
     /// column, wrong type, missing field) when the body does not parse. Size limits are enforced
     /// by the router before a handler runs.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        let content_type = self.header("content-type").unwrap_or("");
+        let content_type = self.header("content-type").unwrap_or_default();
         let essence = content_type.split(';').next().unwrap_or("").trim();
         if !essence.eq_ignore_ascii_case("application/json") {
             return Err(ApiError::unsupported_media_type(format!(
@@ -215,7 +216,7 @@ mod tests {
         assert_eq!(req.path, "/a");
         assert_eq!(req.query_param("limit"), Some("10"));
         assert_eq!(req.query_param("nope"), None);
-        assert_eq!(req.header("x-request-id"), Some("abc"));
+        assert_eq!(req.header("x-request-id").as_deref(), Some("abc"));
     }
 
     #[test]

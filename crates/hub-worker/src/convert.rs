@@ -1,49 +1,141 @@
-//! `worker::Request` to `hub_http::Request` and back. Bodies are read only when a route accepts
-//! them, and refused with 413 before reading when `Content-Length` already exceeds the route's limit.
+//! `web_sys::Request` to `hub_http::Request` and back, with as few crossings of the JS/wasm boundary
+//! as we can manage: every crossing (and every string copied across it) costs more than the routing.
+//!
+//! - one call each for method, URL and headers; the URL is split here, not reparsed;
+//! - headers are read lazily, one name at a time; a route that needs them all (forwarding) gets them
+//!   as one JSON string (`JSON.stringify(Array.from(headers))`), whatever their count;
+//! - bodies are read only when a route accepts one, and refused with 413 before reading when
+//!   `Content-Length` already exceeds the route's limit;
+//! - response headers cross as one JSON string, the body as one byte copy.
 
-use hub_http::{ApiError, Method, Request, Response, Router};
+use hub_http::{ApiError, HeaderSource, Headers, Method, Request, Response, Router};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use worker::worker_sys::web_sys;
+
+/// The path (still percent-encoded) and query of a serialized WHATWG URL, without reparsing it.
+pub fn split_url(url: &str) -> (&str, Option<&str>) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let Some(slash) = rest.find('/') else { return ("/", None) };
+    let path_and_more = &rest[slash..];
+    let path_and_more = path_and_more.split('#').next().unwrap_or(path_and_more);
+    match path_and_more.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path_and_more, None),
+    }
+}
+
+/// The request's JS `Headers`, read one name at a time, or all at once in one crossing.
+struct JsHeaders(web_sys::Headers);
+
+impl HeaderSource for JsHeaders {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).ok().flatten()
+    }
+
+    fn all(&self) -> Vec<(String, String)> {
+        let entries = js_sys::Array::from(self.0.as_ref());
+        js_sys::JSON::stringify(&entries)
+            .ok()
+            .and_then(|s| s.as_string())
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+}
 
 pub async fn to_hub_request<S: 'static>(
-    mut req: worker::Request,
+    req: &web_sys::Request,
     router: &Router<S>,
 ) -> Result<Request, ApiError> {
-    let method_name = req.method().to_string();
+    let method_name = req.method();
     let method = Method::parse(&method_name)
         .ok_or_else(|| ApiError::method_not_allowed(format!("method {method_name} is not supported")))?;
-    let url = req.url().map_err(|e| ApiError::bad_request(format!("invalid URL: {e}")))?;
-    let path = url.path().to_owned();
-    let query = url.query().map(str::to_owned);
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let url = req.url();
+    let (path, query) = split_url(&url);
+    let headers = Headers::lazy(Rc::new(JsHeaders(req.headers())));
 
     let mut body = Vec::new();
     if method.has_body() {
-        if let Some(limit) = router.body_limit(method, &path) {
-            let declared = headers
-                .iter()
-                .find(|(k, _)| k == "content-length")
-                .and_then(|(_, v)| v.parse::<usize>().ok());
+        if let Some(limit) = router.body_limit(method, path) {
+            let declared = headers.get("content-length").and_then(|v| v.parse::<usize>().ok());
             if declared.is_some_and(|len| len > limit) {
                 return Err(ApiError::payload_too_large(limit));
             }
-            body = req.bytes().await.map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
+            body =
+                read_body(req).await.map_err(|e| ApiError::bad_request(format!("unreadable body: {e:?}")))?;
             if body.len() > limit {
                 return Err(ApiError::payload_too_large(limit));
             }
         }
     }
-    Ok(Request { method, path, query, headers, body })
+    Ok(Request { method, path: path.to_owned(), query: query.map(str::to_owned), headers, body })
 }
 
-pub fn to_worker_response(resp: Response) -> worker::Result<worker::Response> {
-    let headers = worker::Headers::new();
-    for (name, value) in &resp.headers {
-        headers.append(name, value)?;
-    }
+async fn read_body(req: &web_sys::Request) -> Result<Vec<u8>, JsValue> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(req.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+pub fn to_web_response(mut resp: Response) -> Result<web_sys::Response, JsValue> {
+    let init = if is_plain_json(&resp) { json_init(resp.status)? } else { response_init(&resp)? };
     // Null-body statuses (204, 304...) must not carry even an empty body in JS.
-    let response = if resp.body.is_empty() {
-        worker::Response::empty()?
+    if resp.body.is_empty() {
+        web_sys::Response::new_with_opt_str_and_init(None, &init)
     } else {
-        worker::Response::from_bytes(resp.body)?
-    };
-    Ok(response.with_status(resp.status).with_headers(headers))
+        web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut resp.body), &init)
+    }
+}
+
+fn is_plain_json(resp: &Response) -> bool {
+    matches!(resp.headers.as_slice(), [(name, value)] if name == "content-type" && value == "application/json")
+}
+
+fn response_init(resp: &Response) -> Result<web_sys::ResponseInit, JsValue> {
+    let init = web_sys::ResponseInit::new();
+    init.set_status(resp.status);
+    if !resp.headers.is_empty() {
+        let headers = web_sys::Headers::new()?;
+        for (name, value) in &resp.headers {
+            headers.append(name, value)?;
+        }
+        init.set_headers(&headers);
+    }
+    Ok(init)
+}
+
+thread_local! {
+    /// `ResponseInit`s of plain JSON responses, one per status. The Response constructor copies
+    /// status and headers out of its init, so one object serves every response of that shape and
+    /// most responses cross the boundary without building headers.
+    static JSON_INITS: std::cell::RefCell<Vec<(u16, web_sys::ResponseInit)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn json_init(status: u16) -> Result<web_sys::ResponseInit, JsValue> {
+    JSON_INITS.with(|cache| {
+        if let Some((_, init)) = cache.borrow().iter().find(|(s, _)| *s == status) {
+            return Ok(init.clone());
+        }
+        let init = response_init(&Response::json_bytes(status, Vec::new()))?;
+        cache.borrow_mut().push((status, init.clone()));
+        Ok(init)
+    })
+}
+
+/// For callers that hold a `worker::Response` API (Durable Object handlers).
+pub fn to_worker_response(resp: Response) -> worker::Result<worker::Response> {
+    Ok(worker::Response::from(to_web_response(resp)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn urls_split_without_reparsing() {
+        assert_eq!(split_url("https://h.example/a/b?x=1&y=2#frag"), ("/a/b", Some("x=1&y=2")));
+        assert_eq!(split_url("http://127.0.0.1:8787/"), ("/", None));
+        assert_eq!(split_url("http://127.0.0.1:8787"), ("/", None));
+        assert_eq!(split_url("https://h/p%20q?"), ("/p%20q", Some("")));
+    }
 }

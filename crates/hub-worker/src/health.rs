@@ -57,3 +57,16 @@ pub fn into_response(report: &HealthReport) -> Result<Response, ApiError> {
     }
     Response::json(if report.status == Status::Ok { 200 } else { 503 }, report)
 }
+
+#[derive(serde::Serialize)]
+struct Liveness {
+    service: Service,
+    status: Status,
+    version: &'static str,
+}
+
+/// `GET /health/live`: the isolate answers, without touching storage. For load balancers and the
+/// benchmark of the bare request path.
+pub fn live(service: Service) -> Result<Response, ApiError> {
+    Response::json(200, &Liveness { service, status: Status::Ok, version: env!("CARGO_PKG_VERSION") })
+}

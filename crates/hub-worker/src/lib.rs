@@ -36,37 +36,81 @@ pub struct AppState {
     pub request_id: String,
 }
 
-/// Serves one request through `router`: assigns a request id, logs one line at the end with
-/// status and duration (every line inside carries the id), and maps every failure to JSON.
+/// Serves one request through `router`: assigns a request id (every log line inside carries it, and
+/// error responses carry it as `x-request-id`), maps every failure to JSON, and logs the outcome: 5xx as errors, 4xx at info, successes at debug
+/// (the platform already records every request; a line per success would cost a third of the
+/// throughput of a small route).
 pub async fn serve(
     router: &hub_http::Router<AppState>,
-    req: worker::Request,
+    req: worker::worker_sys::web_sys::Request,
     env: worker::Env,
-) -> worker::Result<worker::Response> {
-    let request_id = logging::request_id(req.headers().get("x-request-id").ok().flatten());
+) -> worker::Result<worker::worker_sys::web_sys::Response> {
+    let converted = to_hub_request(&req, router).await;
+    let incoming_id =
+        converted.as_ref().ok().and_then(|r| r.header("x-request-id")).map(std::borrow::Cow::into_owned);
+    let request_id = logging::request_id(incoming_id);
     let span = tracing::info_span!("request", request_id = %request_id);
     async move {
-        let started = WorkerClock.now_ms();
-        let method = req.method().to_string();
-        let path = req.path();
-        let response = match to_hub_request(req, router).await {
+        let (method, path) = match &converted {
+            Ok(r) => (r.method.as_str(), r.path.clone()),
+            Err(_) => ("?", String::new()),
+        };
+        let response = match converted {
             Ok(hub_req) => {
                 let state = Rc::new(AppState { env, request_id: request_id.clone() });
                 router.handle(hub_req, state).await
             }
             Err(err) => err.into_response(),
         };
-        tracing::info!(
-            method = %method,
-            path = %path,
-            status = response.status,
-            duration_ms = WorkerClock.now_ms() - started,
-            "request finished"
-        );
-        to_worker_response(response.with_header("x-request-id", request_id))
+        let status = response.status;
+        if status >= 500 {
+            tracing::error!(method, path = %path, status, "request failed");
+        } else if status >= 400 {
+            tracing::info!(method, path = %path, status, "request refused");
+        } else {
+            tracing::debug!(method, path = %path, status, "request served");
+        }
+        // Errors carry the id so a user can quote it; successes skip the extra header crossing.
+        let response =
+            if status >= 400 { response.with_header("x-request-id", request_id) } else { response };
+        Ok(convert::to_web_response(response)?)
     }
     .instrument(span)
     .await
+}
+
+/// The worker's exported `fetch`: runs [`serve`] and, when it completes without waiting on I/O
+/// (liveness, validation errors, 404s), returns the `Response` itself instead of a `Promise`.
+///
+/// Every `async` wasm-bindgen export goes through `future_to_promise`, which schedules the first poll
+/// with `queueMicrotask`: a tenth of the CPU of a small request in the profile. Polling once here
+/// first skips that for synchronous answers; anything still pending continues on the usual executor
+/// (the future re-registers its waker on that next poll, as every future must).
+pub fn dispatch(
+    router: Rc<hub_http::Router<AppState>>,
+    req: worker::worker_sys::web_sys::Request,
+    env: worker::Env,
+) -> wasm_bindgen::JsValue {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let mut future = Box::pin(async move { serve(&router, req, env).await });
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => settle(result),
+        Poll::Pending => {
+            wasm_bindgen_futures::future_to_promise(async move { Ok(settle(future.await)) }).into()
+        }
+    }
+}
+
+fn settle(result: worker::Result<worker::worker_sys::web_sys::Response>) -> wasm_bindgen::JsValue {
+    match result {
+        Ok(response) => response.into(),
+        Err(e) => {
+            tracing::error!(error = %e, "response conversion failed");
+            let fallback = hub_http::ApiError::internal("the response could not be built").into_response();
+            convert::to_web_response(fallback).map_or_else(|err| err, Into::into)
+        }
+    }
 }
 
 /// Forwards a request to another worker over its service binding and returns the answer as is.
@@ -79,7 +123,7 @@ pub async fn fetch_service(
     let unavailable = |e: worker::Error| hub_http::ApiError::unavailable(format!("service {service}: {e}"));
     let fetcher = env.service(bindings::service_binding(service)).map_err(unavailable)?;
     let headers = worker::Headers::new();
-    for (name, value) in &req.headers {
+    for (name, value) in &req.headers.to_vec() {
         headers.append(name, value).map_err(unavailable)?;
     }
     headers.set("x-request-id", request_id).map_err(unavailable)?;
@@ -99,8 +143,8 @@ pub async fn fetch_service(
     Ok(hub_http::Response { status, headers, body })
 }
 
-/// Defines a worker's `#[event(start)]` and `#[event(fetch)]`: JSON logs, and `router()` built
-/// once per isolate and shared by every request.
+/// Defines a worker's `#[event(start)]` (JSON logs) and its exported `fetch`, with `router()` built
+/// once per isolate and shared by every request. The crate must depend on `wasm-bindgen`.
 #[macro_export]
 macro_rules! worker_entry {
     ($service:expr, $router:path) => {
@@ -113,14 +157,14 @@ macro_rules! worker_entry {
             $crate::logging::init($service);
         }
 
-        #[::worker::event(fetch)]
-        async fn fetch(
-            req: ::worker::Request,
+        /// The module's `fetch` handler (called by the entry shim in `hub-worker/js/shim.js`).
+        #[::wasm_bindgen::prelude::wasm_bindgen]
+        pub fn fetch(
+            req: ::worker::worker_sys::web_sys::Request,
             env: ::worker::Env,
-            _ctx: ::worker::Context,
-        ) -> ::worker::Result<::worker::Response> {
-            let router = ROUTER.with(::std::rc::Rc::clone);
-            $crate::serve(&router, req, env).await
+            _ctx: ::wasm_bindgen::JsValue,
+        ) -> ::wasm_bindgen::JsValue {
+            $crate::dispatch(ROUTER.with(::std::rc::Rc::clone), req, env)
         }
     };
 }

@@ -25,7 +25,9 @@ pub fn init(service: hub_domain::Service) {
     }
 }
 
-/// Uses the caller's `x-request-id` when it is a sane token, otherwise makes a new one.
+/// Uses the caller's `x-request-id` when it is a sane token, otherwise makes a new one: a random
+/// per-isolate prefix and a counter, so no request pays for a CSPRNG call across the JS boundary.
+/// Request ids are for correlation only, never for security.
 pub fn request_id(incoming: Option<String>) -> String {
     match incoming {
         Some(id)
@@ -35,8 +37,21 @@ pub fn request_id(incoming: Option<String>) -> String {
         {
             id
         }
-        _ => hub_ports::OsRandom.uuid_v4().simple().to_string(),
+        _ => next_request_id(),
     }
+}
+
+thread_local! {
+    static ISOLATE_PREFIX: u64 = u64::from_le_bytes(hub_ports::OsRandom.bytes());
+    static COUNTER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn next_request_id() -> String {
+    let n = COUNTER.with(|c| {
+        c.set(c.get().wrapping_add(1));
+        c.get()
+    });
+    ISOLATE_PREFIX.with(|prefix| format!("{prefix:016x}{n:016x}"))
 }
 
 /// ISO-8601 timestamps from `Date` (`SystemTime::now` panics on wasm32).

@@ -104,9 +104,13 @@ async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
     let resp = stack.http.delete(stack.url("/health")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 405);
 
-    let resp =
-        stack.http.get(stack.url("/health")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
+    // Error responses carry the request id, the caller's when it sent a sane one.
+    let resp = stack.http.get(stack.url("/nope")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"], "e2e-trace-1");
-    let resp = stack.http.get(stack.url("/health")).send().await.unwrap();
-    assert_eq!(resp.headers()["x-request-id"].len(), 32, "a fresh id is assigned");
+    let resp = stack.http.get(stack.url("/nope")).header("x-request-id", "bad id!").send().await.unwrap();
+    assert_eq!(resp.headers()["x-request-id"].len(), 32, "an unusable id is replaced by a fresh one");
+    // It crosses workers: core's 404, forwarded by ui, carries the id ui was given.
+    let resp =
+        stack.http.get(stack.url("/api/nope")).header("x-request-id", "e2e-trace-2").send().await.unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "e2e-trace-2");
 }

@@ -10,7 +10,9 @@ use std::rc::Rc;
 const SERVICE: Service = Service::Groups;
 
 fn router() -> Router<AppState> {
-    Router::new().get("/health", health_route)
+    Router::new()
+        .get("/health", health_route)
+        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
 }
 
 async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {

@@ -14,8 +14,12 @@ use std::rc::Rc;
 const SERVICE: Service = Service::Ui;
 
 fn router() -> Router<AppState> {
-    let mut router =
-        Router::new().get("/", index).get("/health", own_health).get("/health/:service", service_health);
+    let mut router = Router::new()
+        .get("/", index)
+        .get("/health", own_health)
+        // Before `/health/:service`: the first matching route wins.
+        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
+        .get("/health/:service", service_health);
     for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
         router = router.route(method, "/api/*rest", forward_to_core);
     }
