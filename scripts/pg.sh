@@ -7,9 +7,15 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cmd="${1:-start}"
 port="${HUB_PG_PORT:-54329}"
-data="$root/.local/pg/data"
-run="$root/.local/pg/run"
-log="$root/.local/pg/postgres.log"
+base="$root/.local/pg"
+# As root, PostgreSQL runs as the 'postgres' user, who may not be able to enter the checkout
+# (a private home or CI folder): then the cluster lives in a per-checkout folder under /tmp.
+if [[ "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  base="${TMPDIR:-/tmp}/eve-hub-pg-$(printf %s "$root" | md5sum | cut -c1-12)"
+fi
+data="$base/data"
+run="$base/run"
+log="$base/postgres.log"
 
 if [[ -n "${DATABASE_URL:-}" ]]; then
   [[ "$cmd" == start ]] && echo "$DATABASE_URL"
@@ -52,10 +58,10 @@ case "$cmd" in
     ensure_binaries
     initdb="$(find_bin initdb)"; pg_ctl="$(find_bin pg_ctl)"
     mkdir -p "$run" "$(dirname "$data")"
-    [[ "$(id -u)" == 0 ]] && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown -R postgres "$root/.local/pg"; }
+    [[ "$(id -u)" == 0 ]] && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown -R postgres "$base"; }
     if [[ ! -f "$data/PG_VERSION" ]]; then
-      as_pg "$initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$root/.local/pg/initdb.log" 2>&1 \
-        || { cat "$root/.local/pg/initdb.log" >&2; exit 1; }
+      as_pg "$initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$base/initdb.log" 2>&1 \
+        || { cat "$base/initdb.log" >&2; exit 1; }
     fi
     if ! as_pg "$pg_ctl" -D "$data" status >/dev/null 2>&1; then
       as_pg "$pg_ctl" -D "$data" -l "$log" -w -t 60 \
