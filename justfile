@@ -62,8 +62,10 @@ test: setup
     echo "== fmt"; cargo fmt --all -- --check
     echo "== clippy (host)"; cargo clippy --workspace --all-targets {{worker_crates}} --exclude hub-worker -- -D warnings
     echo "== clippy (wasm32)"; cargo clippy --workspace {{native_only}} --target wasm32-unknown-unknown -- -D warnings
-    export DATABASE_URL="$(scripts/pg.sh start)"
-    trap 'scripts/pg.sh stop' EXIT
+    if [[ -z "${DATABASE_URL:-}" ]]; then
+      export DATABASE_URL="$(scripts/pg.sh start)"
+      trap 'env -u DATABASE_URL scripts/pg.sh stop' EXIT
+    fi
     echo "== native tests"; cargo nextest run --workspace {{worker_crates}} --exclude hub-worker --exclude e2e
     echo "== wasm builds"; just build dev
     echo "== end-to-end"; cargo nextest run -p e2e --no-fail-fast

@@ -12,7 +12,7 @@ pub mod pg;
 mod stub;
 
 pub use convert::{to_hub_request, to_worker_response};
-pub use stub::{get_stub, DurableObjectTransport};
+pub use stub::{forward_to_object, get_stub, DurableObjectTransport};
 
 use hub_ports::Clock;
 use std::rc::Rc;
@@ -30,6 +30,15 @@ impl Clock for WorkerClock {
     }
 }
 
+/// A response future for a request passed through untouched (see [`RawRoutes`]).
+pub type RawFuture = std::pin::Pin<Box<dyn std::future::Future<Output = worker::Result<WebResponse>>>>;
+
+/// Routes that need the platform's own request and response, such as WebSocket upgrades (the
+/// `Response` carries the socket). Checked before the router; `None` lets the router handle it.
+pub type RawRoutes = fn(&hub_http::Request, &WebRequest, &worker::Env) -> Option<RawFuture>;
+
+pub use worker::worker_sys::web_sys::{Request as WebRequest, Response as WebResponse};
+
 /// Per-request state handed to route handlers.
 pub struct AppState {
     pub env: worker::Env,
@@ -42,9 +51,10 @@ pub struct AppState {
 /// throughput of a small route).
 pub async fn serve(
     router: &hub_http::Router<AppState>,
-    req: worker::worker_sys::web_sys::Request,
+    raw: Option<RawRoutes>,
+    req: WebRequest,
     env: worker::Env,
-) -> worker::Result<worker::worker_sys::web_sys::Response> {
+) -> worker::Result<WebResponse> {
     let converted = to_hub_request(&req, router).await;
     let incoming_id =
         converted.as_ref().ok().and_then(|r| r.header("x-request-id")).map(std::borrow::Cow::into_owned);
@@ -55,6 +65,11 @@ pub async fn serve(
             Ok(r) => (r.method.as_str(), r.path.clone()),
             Err(_) => ("?", String::new()),
         };
+        if let (Some(raw), Ok(hub_req)) = (raw, &converted) {
+            if let Some(future) = raw(hub_req, &req, &env) {
+                return future.await;
+            }
+        }
         let response = match converted {
             Ok(hub_req) => {
                 let state = Rc::new(AppState { env, request_id: request_id.clone() });
@@ -88,12 +103,13 @@ pub async fn serve(
 /// (the future re-registers its waker on that next poll, as every future must).
 pub fn dispatch(
     router: Rc<hub_http::Router<AppState>>,
-    req: worker::worker_sys::web_sys::Request,
+    raw: Option<RawRoutes>,
+    req: WebRequest,
     env: worker::Env,
 ) -> wasm_bindgen::JsValue {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
-    let mut future = Box::pin(async move { serve(&router, req, env).await });
+    let mut future = Box::pin(async move { serve(&router, raw, req, env).await });
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(result) => settle(result),
         Poll::Pending => {
@@ -102,7 +118,7 @@ pub fn dispatch(
     }
 }
 
-fn settle(result: worker::Result<worker::worker_sys::web_sys::Response>) -> wasm_bindgen::JsValue {
+fn settle(result: worker::Result<WebResponse>) -> wasm_bindgen::JsValue {
     match result {
         Ok(response) => response.into(),
         Err(e) => {
@@ -111,6 +127,20 @@ fn settle(result: worker::Result<worker::worker_sys::web_sys::Response>) -> wasm
             convert::to_web_response(fallback).map_or_else(|err| err, Into::into)
         }
     }
+}
+
+/// Passes the platform's request to another worker over its service binding and returns its
+/// response untouched (WebSocket upgrades keep their socket).
+pub async fn forward_raw(
+    env: &worker::Env,
+    service: hub_domain::Service,
+    req: &WebRequest,
+) -> worker::Result<WebResponse> {
+    use wasm_bindgen::JsCast;
+    let fetcher = env.service(bindings::service_binding(service))?;
+    let sys: &worker::worker_sys::Fetcher = fetcher.as_ref().unchecked_ref();
+    let promise = sys.fetch(req)?;
+    Ok(wasm_bindgen_futures::JsFuture::from(promise).await?.dyn_into::<WebResponse>()?)
 }
 
 /// Forwards a request to another worker over its service binding and returns the answer as is.
@@ -148,6 +178,9 @@ pub async fn fetch_service(
 #[macro_export]
 macro_rules! worker_entry {
     ($service:expr, $router:path) => {
+        $crate::worker_entry!($service, $router, raw = None);
+    };
+    ($service:expr, $router:path, raw = $raw:expr) => {
         thread_local! {
             static ROUTER: ::std::rc::Rc<::hub_http::Router<$crate::AppState>> = ::std::rc::Rc::new($router());
         }
@@ -164,7 +197,7 @@ macro_rules! worker_entry {
             env: ::worker::Env,
             _ctx: ::wasm_bindgen::JsValue,
         ) -> ::wasm_bindgen::JsValue {
-            $crate::dispatch(ROUTER.with(::std::rc::Rc::clone), req, env)
+            $crate::dispatch(ROUTER.with(::std::rc::Rc::clone), $raw, req, env)
         }
     };
 }

@@ -44,3 +44,17 @@ pub fn get_stub<I: Interface>(
         .map_err(|e| RpcError::transport(format!("Durable Object binding {namespace}: {e}")))?;
     Ok(Client::new(DurableObjectTransport { stub, request_id: request_id.map(str::to_owned) }))
 }
+
+/// Passes the platform's request to the object named `name` in `namespace` and returns its
+/// response untouched: for WebSocket upgrades, whose `Response` carries the socket.
+pub async fn forward_to_object(
+    env: &worker::Env,
+    namespace: &str,
+    name: &str,
+    req: &crate::WebRequest,
+) -> worker::Result<crate::WebResponse> {
+    use wasm_bindgen::JsCast;
+    let stub: worker::worker_sys::Fetcher = env.durable_object(namespace)?.get_by_name(name)?.into_rpc();
+    let promise = stub.fetch(req)?;
+    Ok(wasm_bindgen_futures::JsFuture::from(promise).await?.dyn_into::<crate::WebResponse>()?)
+}

@@ -114,3 +114,56 @@ async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
         stack.http.get(stack.url("/api/nope")).header("x-request-id", "e2e-trace-2").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"], "e2e-trace-2");
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text frame, parsed as JSON (control frames skipped).
+async fn next_json(socket: &mut Socket) -> Value {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match socket.next().await.expect("socket open").expect("frame") {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON message"),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hibernatable_websocket_reaches_a_durable_object_through_two_workers() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let stack = Stack::start().await;
+    let ws_url = stack.url("/health/ws").replacen("http://", "ws://", 1);
+    let (mut socket, response) = tokio_tungstenite::connect_async(ws_url.as_str()).await.expect("upgrade");
+    assert_eq!(response.status().as_u16(), 101);
+
+    let hello = next_json(&mut socket).await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    let first = hello["probe"]["probes"].as_i64().expect("probe count");
+
+    socket.send(Message::Text("probe".into())).await.unwrap();
+    let probe = next_json(&mut socket).await;
+    assert_eq!(probe["type"], "probe", "{probe}");
+    assert_eq!(probe["probe"]["probes"].as_i64(), Some(first + 1), "the object wrote SQLite again: {probe}");
+
+    // Answered by the runtime's auto-response, without waking the object.
+    socket.send(Message::Text("ping".into())).await.unwrap();
+    match socket.next().await.expect("socket open").expect("frame") {
+        Message::Text(text) => assert_eq!(text.as_str(), "pong"),
+        other => panic!("expected pong, got {other:?}"),
+    }
+
+    socket.send(Message::Text("nonsense".into())).await.unwrap();
+    let error = next_json(&mut socket).await;
+    assert_eq!(error["type"], "error", "{error}");
+
+    socket.close(None).await.unwrap();
+
+    // A plain GET is not an upgrade: the object refuses it with JSON.
+    let (status, body) = stack.get_json("/health/ws").await;
+    assert_eq!(status, 426, "{body}");
+    assert_eq!(body["error"], "upgrade_required");
+}

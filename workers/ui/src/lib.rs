@@ -2,14 +2,16 @@
 //!
 //! - `GET /health`: its own status and the database's (it holds no Durable Object);
 //! - `GET /health/:service`: another worker's health, over that worker's service binding;
-//! - `/api/*`: forwarded to the core worker, so the session cookie stays same-origin.
+//! - `/api/*`: forwarded to the core worker, so the session cookie stays same-origin;
+//! - WebSocket upgrades (`/health/ws`, `/api/ws/*`): passed through to the notifications worker.
 //!
 //! Serving the web app itself arrives with the SPA; until then `/` answers a JSON index.
 
 use hub_domain::Service;
 use hub_http::{ApiError, Method, Params, Request, Response, Router};
-use hub_worker::{health, AppState};
+use hub_worker::{health, AppState, RawFuture, WebRequest};
 use std::rc::Rc;
+use worker::Env;
 
 const SERVICE: Service = Service::Ui;
 
@@ -62,4 +64,15 @@ async fn forward_to_core(req: Request, _params: Params, state: Rc<AppState>) -> 
     hub_worker::fetch_service(&state.env, Service::Core, &req, &state.request_id).await
 }
 
-hub_worker::worker_entry!(SERVICE, router);
+/// WebSocket upgrades (`/health/ws`, and `/api/ws/*` for notifications) pass through untouched to the
+/// notifications worker: the response carries the socket.
+fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
+    if req.path != "/health/ws" && !req.path.starts_with("/api/ws/") {
+        return None;
+    }
+    // `Clone::clone` copies the handle; `Request::clone` would be the JS method that tees the body.
+    let (web, env) = (<WebRequest as Clone>::clone(web), env.clone());
+    Some(Box::pin(async move { hub_worker::forward_raw(&env, Service::Notifications, &web).await }))
+}
+
+hub_worker::worker_entry!(SERVICE, router, raw = Some(raw_routes));
