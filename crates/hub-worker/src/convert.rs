@@ -1,7 +1,7 @@
 //! `web_sys::Request` to `hub_http::Request` and back, with as few crossings of the JS/wasm boundary
 //! as we can manage: every crossing (and every string copied across it) costs more than the routing.
 //!
-//! - one call each for method, URL and headers; the URL is split here, not reparsed;
+//! - one call for method, URL and `x-request-id` together; the URL is split here, not reparsed;
 //! - headers are read lazily, one name at a time; a route that needs them all (forwarding) gets them
 //!   as one JSON string (`JSON.stringify(Array.from(headers))`), whatever their count;
 //! - bodies are read only when a route accepts one, and refused with 413 before reading when
@@ -26,16 +26,25 @@ pub fn split_url(url: &str) -> (&str, Option<&str>) {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function request_line(r) {
+  return r.method + ' ' + (r.headers.get('x-request-id') ?? '') + ' ' + r.url;
+}")]
+extern "C" {
+    /// `METHOD X-REQUEST-ID URL` in one crossing: the three facts every request needs.
+    fn request_line(req: &web_sys::Request) -> String;
+}
+
 /// The request's JS `Headers`, read one name at a time, or all at once in one crossing.
-struct JsHeaders(web_sys::Headers);
+struct JsHeaders(web_sys::Request);
 
 impl HeaderSource for JsHeaders {
     fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).ok().flatten()
+        self.0.headers().get(name).ok().flatten()
     }
 
     fn all(&self) -> Vec<(String, String)> {
-        let entries = js_sys::Array::from(self.0.as_ref());
+        let entries = js_sys::Array::from(self.0.headers().as_ref());
         js_sys::JSON::stringify(&entries)
             .ok()
             .and_then(|s| s.as_string())
@@ -44,16 +53,29 @@ impl HeaderSource for JsHeaders {
     }
 }
 
+/// Converts the platform's request. Also returns the caller's `x-request-id`, read in the same
+/// crossing as method and URL, whether or not the request itself converts.
 pub async fn to_hub_request<S: 'static>(
     req: &web_sys::Request,
     router: &Router<S>,
+) -> (Result<Request, ApiError>, Option<String>) {
+    let line = request_line(req);
+    let (method_name, rest) = line.split_once(' ').unwrap_or((&line, ""));
+    let (request_id, url) = rest.rsplit_once(' ').unwrap_or(("", rest));
+    let request_id = (!request_id.is_empty()).then(|| request_id.to_owned());
+    (convert(req, router, method_name, url).await, request_id)
+}
+
+async fn convert<S: 'static>(
+    req: &web_sys::Request,
+    router: &Router<S>,
+    method_name: &str,
+    url: &str,
 ) -> Result<Request, ApiError> {
-    let method_name = req.method();
-    let method = Method::parse(&method_name)
+    let method = Method::parse(method_name)
         .ok_or_else(|| ApiError::method_not_allowed(format!("method {method_name} is not supported")))?;
-    let url = req.url();
-    let (path, query) = split_url(&url);
-    let headers = Headers::lazy(Rc::new(JsHeaders(req.headers())));
+    let (path, query) = split_url(url);
+    let headers = Headers::lazy(Rc::new(JsHeaders(<web_sys::Request as Clone>::clone(req))));
 
     let mut body = Vec::new();
     if method.has_body() {

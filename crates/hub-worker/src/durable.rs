@@ -1,12 +1,10 @@
 //! Serving side of a Durable Object: the SQLite adapter and the RPC entry point.
 
 use hub_domain::health::ProbeRecord;
-use hub_domain::Service;
 use hub_ports::{Clock, SqlError, SqlStorage, SqlValue};
 use hub_rpc::interfaces::{DurableHealthHandler, ProbeRequest};
 use hub_rpc::{parse_rpc_path, RpcError, RpcErrorCode};
 use std::future::Future;
-use tracing::Instrument;
 
 /// The SqlStorage port over `ctx.storage.sql`.
 pub struct DurableSql(pub worker::SqlStorage);
@@ -68,18 +66,14 @@ impl DurableHealthHandler for HealthProbe<'_> {
 
 /// Serves an RPC request arriving at a Durable Object's `fetch`. `dispatch` receives the interface
 /// name, method name and body, and routes to the generated `Interface::dispatch` functions.
-pub async fn serve_rpc<F, Fut>(
-    service: Service,
-    mut req: worker::Request,
-    dispatch: F,
-) -> worker::Result<worker::Response>
+pub async fn serve_rpc<F, Fut>(mut req: worker::Request, dispatch: F) -> worker::Result<worker::Response>
 where
     F: FnOnce(String, String, Vec<u8>) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, RpcError>>,
 {
     let request_id = crate::logging::request_id(req.headers().get("x-request-id").ok().flatten());
-    let span = tracing::info_span!("durable_object", service = %service, request_id = %request_id);
-    async move {
+    let logged_id = request_id.clone();
+    crate::logging::WithRequestId::new(&logged_id, async move {
         let path = req.path();
         let result = match parse_rpc_path(&path) {
             Some((iface, method)) => {
@@ -99,8 +93,7 @@ where
             }
         };
         crate::to_worker_response(response)
-    }
-    .instrument(span)
+    })
     .await
 }
 

@@ -16,7 +16,6 @@ pub use stub::{forward_to_object, get_stub, DurableObjectTransport};
 
 use hub_ports::Clock;
 use std::rc::Rc;
-use tracing::Instrument;
 
 /// `Date.now()`: the Workers clock. Inside a request it only advances across I/O, by design.
 #[derive(Debug, Default, Clone, Copy)]
@@ -55,12 +54,10 @@ pub async fn serve(
     req: WebRequest,
     env: worker::Env,
 ) -> worker::Result<WebResponse> {
-    let converted = to_hub_request(&req, router).await;
-    let incoming_id =
-        converted.as_ref().ok().and_then(|r| r.header("x-request-id")).map(std::borrow::Cow::into_owned);
+    let (converted, incoming_id) = to_hub_request(&req, router).await;
     let request_id = logging::request_id(incoming_id);
-    let span = tracing::info_span!("request", request_id = %request_id);
-    async move {
+    let logged_id = request_id.clone();
+    logging::WithRequestId::new(&logged_id, async move {
         let (method, path) = match &converted {
             Ok(r) => (r.method.as_str(), r.path.clone()),
             Err(_) => ("?", String::new()),
@@ -89,8 +86,7 @@ pub async fn serve(
         let response =
             if status >= 400 { response.with_header("x-request-id", request_id) } else { response };
         Ok(convert::to_web_response(response)?)
-    }
-    .instrument(span)
+    })
     .await
 }
 
@@ -223,7 +219,7 @@ macro_rules! health_only_durable_object {
             }
 
             async fn fetch(&self, req: ::worker::Request) -> ::worker::Result<::worker::Response> {
-                $crate::durable::serve_rpc($service, req, |iface, method, body| async move {
+                $crate::durable::serve_rpc(req, |iface, method, body| async move {
                     $crate::durable::dispatch_health(&self.storage, &iface, &method, &body).await
                 })
                 .await

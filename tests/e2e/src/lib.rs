@@ -78,6 +78,19 @@ impl Stack {
         self.work_dir.join("wrangler.log")
     }
 
+    /// Waits up to 10 s for a line of wrangler's output that contains every one of `needles`.
+    pub async fn wait_for_log_line(&self, needles: &[&str]) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let text = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+                return Some(line.to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        None
+    }
+
     /// The last lines wrangler printed, for failure messages.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(self.log_path()).unwrap_or_default();
@@ -102,7 +115,7 @@ impl Stack {
             .arg(free_port().to_string())
             .arg("--persist-to")
             .arg(self.work_dir.join("state"))
-            .args(["--show-interactive-dev-session=false", "--log-level", "info"])
+            .arg("--show-interactive-dev-session=false")
             .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE", &self.database.url)
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")

@@ -113,6 +113,18 @@ async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
     let resp =
         stack.http.get(stack.url("/api/nope")).header("x-request-id", "e2e-trace-2").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"], "e2e-trace-2");
+
+    // Both workers logged the refusal as one JSON object per line, under the same request id.
+    for service in ["ui", "core"] {
+        let line = stack
+            .wait_for_log_line(&[&format!("[{service}]"), r#""request_id":"e2e-trace-2""#, "request refused"])
+            .await
+            .unwrap_or_else(|| panic!("no {service} log line for the request:\n{}", stack.log_tail()));
+        let json: Value = serde_json::from_str(&line[line.find('{').unwrap()..]).expect("a JSON log line");
+        assert_eq!(json["service"], service, "{line}");
+        assert_eq!(json["status"], 404, "{line}");
+        assert_eq!(json["level"], "INFO", "{line}");
+    }
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -64,7 +64,7 @@ impl DurableObject for UserNotifications {
             }
             return hub_worker::durable::accept_health_socket(&self.state, &self.storage);
         }
-        hub_worker::durable::serve_rpc(SERVICE, req, |iface, method, body| async move {
+        hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
             hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
         })
         .await
