@@ -70,3 +70,17 @@ struct Liveness {
 pub fn live(service: Service) -> Result<Response, ApiError> {
     Response::json(200, &Liveness { service, status: Status::Ok, version: env!("CARGO_PKG_VERSION") })
 }
+
+/// A router with the two health routes every worker serves: `GET /health` (own object, database,
+/// `dependencies` probed across workers) and `GET /health/live`. Workers add their own routes to it.
+pub fn routes(
+    service: Service,
+    own_object: Option<&'static str>,
+    dependencies: &'static [(Service, &'static str)],
+) -> hub_http::Router<AppState> {
+    hub_http::Router::new()
+        .get("/health", move |_req, _params, state: std::rc::Rc<AppState>| async move {
+            into_response(&report(&state, service, own_object, dependencies).await)
+        })
+        .get("/health/live", move |_req, _params, _state| async move { live(service) })
+}

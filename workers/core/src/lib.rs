@@ -1,29 +1,18 @@
-//! The core worker: Authentication, users and sessions; orchestrates the other services.
+//! The core worker: authentication, users and sessions; orchestrates the other services.
 //!
 //! Thin glue only: routes come from `hub-http`, logic from the shared crates.
 
 use hub_domain::Service;
-use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_http::Router;
 use hub_worker::{bindings, health, AppState};
-use std::rc::Rc;
 
 const SERVICE: Service = Service::Core;
 
-fn router() -> Router<AppState> {
-    Router::new()
-        .get("/health", health_route)
-        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
-}
+/// Core's health also probes the token store's object, hosted by the eve-token-store worker.
+const DEPENDENCIES: &[(Service, &str)] = &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)];
 
-async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let report = health::report(
-        &state,
-        SERVICE,
-        Some(bindings::CORE_STATE),
-        &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)],
-    )
-    .await;
-    health::into_response(&report)
+fn router() -> Router<AppState> {
+    health::routes(SERVICE, Some(bindings::CORE_STATE), DEPENDENCIES)
 }
 
 hub_worker::worker_entry!(SERVICE, router);

@@ -3,21 +3,13 @@
 //! Thin glue only: routes come from `hub-http`, logic from the shared crates.
 
 use hub_domain::Service;
-use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_http::Router;
 use hub_worker::{bindings, health, AppState};
-use std::rc::Rc;
 
 const SERVICE: Service = Service::EveStaticData;
 
 fn router() -> Router<AppState> {
-    Router::new()
-        .get("/health", health_route)
-        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
-}
-
-async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let report = health::report(&state, SERVICE, Some(bindings::EVE_STATIC_DATA), &[]).await;
-    health::into_response(&report)
+    health::routes(SERVICE, Some(bindings::EVE_STATIC_DATA), &[])
 }
 
 hub_worker::worker_entry!(SERVICE, router);

@@ -6,23 +6,15 @@
 //! Hibernation API path end to end; user notifications build on the same path.
 
 use hub_domain::Service;
-use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_http::{ApiError, Request, Router};
 use hub_worker::durable::{DurableSql, HEALTH_SOCKET_PATH};
 use hub_worker::{bindings, health, AppState, RawFuture, WebRequest};
-use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, State, WebSocket, WebSocketIncomingMessage};
 
 const SERVICE: Service = Service::Notifications;
 
 fn router() -> Router<AppState> {
-    Router::new()
-        .get("/health", health_route)
-        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
-}
-
-async fn health_route(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let report = health::report(&state, SERVICE, Some(bindings::NOTIFICATIONS), &[]).await;
-    health::into_response(&report)
+    health::routes(SERVICE, Some(bindings::NOTIFICATIONS), &[])
 }
 
 /// WebSocket upgrades go to the object untouched: its response carries the socket.

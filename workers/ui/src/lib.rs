@@ -16,12 +16,9 @@ use worker::Env;
 const SERVICE: Service = Service::Ui;
 
 fn router() -> Router<AppState> {
-    let mut router = Router::new()
-        .get("/", index)
-        .get("/health", own_health)
-        // Before `/health/:service`: the first matching route wins.
-        .get("/health/live", |_req, _params, _state| async { health::live(SERVICE) })
-        .get("/health/:service", service_health);
+    // `/health` and `/health/live` come first: the first matching route wins over `/health/:service`.
+    let mut router =
+        health::routes(SERVICE, None, &[]).get("/", index).get("/health/:service", service_health);
     for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
         router = router.route(method, "/api/*rest", forward_to_core);
     }
@@ -44,17 +41,13 @@ async fn index(_req: Request, _params: Params, _state: Rc<AppState>) -> Result<R
     )
 }
 
-async fn own_health(_req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    health::into_response(&health::report(&state, SERVICE, None, &[]).await)
-}
-
-async fn service_health(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+async fn service_health(_req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let service: Service = params
         .required("service")?
         .parse()
         .map_err(|e: hub_domain::service::UnknownService| ApiError::not_found(e.to_string()))?;
     if service == SERVICE {
-        return own_health(req, params, state).await;
+        return health::into_response(&health::report(&state, SERVICE, None, &[]).await);
     }
     let forwarded = Request::new(Method::Get, "/health");
     hub_worker::fetch_service(&state.env, service, &forwarded, &state.request_id).await
