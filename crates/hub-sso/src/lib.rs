@@ -1,0 +1,9 @@
+//! EVE SSO, runtime-free: strict local validation of the JWT access tokens EVE SSO issues.
+//!
+//! [`jwt::verify`] follows RFC 8725 and the JWT section of the security checklist: the signature is
+//! verified before any claim is read, algorithms are allow-listed (RS256, ES256), `kid` must name a
+//! key of the configured JWKS whose own algorithm matches, and every claim EVE puts in a token is
+//! checked. The JWKS fetch and its cache arrive with the SSO client.
+#![forbid(unsafe_code)]
+
+pub mod jwt;
