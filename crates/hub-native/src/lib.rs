@@ -1,6 +1,7 @@
 //! Native adapters of the ports, for tests and tools. Never linked into a worker.
 #![forbid(unsafe_code)]
 
+pub mod http;
 pub mod migrate;
 pub mod pg;
 mod sqlite;

@@ -49,3 +49,66 @@ pub trait HttpTransport {
     /// Sends one request. Any HTTP status is `Ok`; only transport failures are errors.
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError>;
 }
+
+/// An in-memory transport for tests: answers from a script, in order, and records every request.
+#[derive(Debug, Default)]
+pub struct ScriptedTransport {
+    answers: std::cell::RefCell<std::collections::VecDeque<Result<OutboundResponse, TransportError>>>,
+    requests: std::cell::RefCell<Vec<OutboundRequest>>,
+}
+
+impl ScriptedTransport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues the next answer.
+    pub fn push(&self, answer: Result<OutboundResponse, TransportError>) {
+        self.answers.borrow_mut().push_back(answer);
+    }
+
+    /// Every request sent so far.
+    pub fn requests(&self) -> Vec<OutboundRequest> {
+        self.requests.borrow().clone()
+    }
+}
+
+impl HttpTransport for ScriptedTransport {
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError> {
+        self.requests.borrow_mut().push(request);
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| Err(TransportError::Connect("the script has no more answers".into())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripted_transport_answers_in_order_and_records() {
+        let transport = ScriptedTransport::new();
+        transport.push(Ok(OutboundResponse {
+            status: 304,
+            headers: vec![("ETag".into(), "\"a\"".into())],
+            body: vec![],
+        }));
+        let request = OutboundRequest::get("https://esi.example/v1/status").header("If-None-Match", "\"a\"");
+        let answer = poll_ready(transport.send(request.clone())).unwrap();
+        assert_eq!(answer.status, 304);
+        assert_eq!(answer.header("etag"), Some("\"a\""));
+        assert!(poll_ready(transport.send(request.clone())).is_err(), "script exhausted");
+        assert_eq!(transport.requests(), vec![request.clone(), request]);
+    }
+
+    /// Polls a future that never waits (the scripted transport never does).
+    fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        match future.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            std::task::Poll::Ready(out) => out,
+            std::task::Poll::Pending => panic!("scripted futures never wait"),
+        }
+    }
+}

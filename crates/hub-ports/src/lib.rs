@@ -15,7 +15,7 @@ pub mod random;
 pub mod sql;
 
 pub use clock::{Clock, ManualClock};
-pub use http::{HttpTransport, OutboundRequest, OutboundResponse, TransportError};
+pub use http::{HttpTransport, OutboundRequest, OutboundResponse, ScriptedTransport, TransportError};
 pub use postgres::{PgError, PgRow, PgValue, Postgres};
 pub use random::{OsRandom, Random, SeededRandom};
 pub use sql::{SqlError, SqlStorage, SqlValue};

@@ -6,6 +6,7 @@
 pub mod bindings;
 mod convert;
 pub mod durable;
+pub mod fetch;
 pub mod health;
 pub mod logging;
 pub mod pg;
