@@ -2,7 +2,27 @@
 //! socket) and native tests (TCP).
 
 use hub_ports::{PgError, PgRow, PgValue, Postgres};
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+
+/// SQL NULL for a parameter of any type (`Option<String>::None` would only fit text columns).
+#[derive(Debug)]
+struct AnyNull;
+
+impl ToSql for AnyNull {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        _out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(IsNull::Yes)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
 
 /// Wraps a connected client. The caller drives the connection future.
 pub struct PgClient(pub tokio_postgres::Client);
@@ -12,7 +32,7 @@ fn to_params(params: &[PgValue]) -> Vec<Box<dyn ToSql + Sync + Send>> {
         .iter()
         .map(|p| -> Box<dyn ToSql + Sync + Send> {
             match p {
-                PgValue::Null => Box::new(Option::<String>::None),
+                PgValue::Null => Box::new(AnyNull),
                 PgValue::Bool(v) => Box::new(*v),
                 PgValue::Int(v) => Box::new(*v),
                 PgValue::Text(v) => Box::new(v.clone()),

@@ -1,0 +1,289 @@
+//! Browser sessions: a 128-bit random token in a `__Host-` cookie; Postgres keeps only its SHA-256.
+//!
+//! A session ends when the user logs out or ends it from their session list, when an admin ends it,
+//! when a character it depended on is transferred, or when its idle or absolute lifetime runs out.
+
+use crate::{b64url, constant_time_eq, sha256};
+use hub_domain::UserId;
+use hub_ports::{Clock, PgError, PgRow, PgValue, Postgres, Random};
+use uuid::Uuid;
+
+/// The session cookie. `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`.
+pub const SESSION_COOKIE: &str = "__Host-hub_session";
+/// How long `last_seen_at` may lag before a request refreshes it (saves a write per request).
+const TOUCH_AFTER_MS: i64 = 60_000;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Idle and absolute lifetimes. Defaults: 7 and 30 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { idle_ms: 7 * DAY_MS, absolute_ms: 30 * DAY_MS }
+    }
+}
+
+/// The secret a browser holds. Never logged, never stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken([u8; 16]);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(..)")
+    }
+}
+
+impl SessionToken {
+    pub fn generate(random: &impl Random) -> Self {
+        Self(random.bytes())
+    }
+
+    /// The cookie value: 22 characters of base64url.
+    pub fn encode(&self) -> String {
+        b64url(&self.0)
+    }
+
+    /// Parses a cookie value; anything but 16 bytes of base64url is `None`.
+    pub fn decode(value: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+        bytes.try_into().ok().map(Self)
+    }
+
+    /// What Postgres stores.
+    pub fn sha256(&self) -> [u8; 32] {
+        sha256(&[&self.0])
+    }
+
+    /// The anti-forgery token for this session: state-changing requests send it in
+    /// `X-CSRF-Token`. Derived, so nothing more is stored; it cannot be computed without the
+    /// `HttpOnly` cookie.
+    pub fn csrf_token(&self) -> String {
+        b64url(&sha256(&[b"hub-csrf\0", &self.0]))
+    }
+
+    /// Whether `presented` is this session's CSRF token (constant time).
+    pub fn verify_csrf(&self, presented: &str) -> bool {
+        constant_time_eq(self.csrf_token().as_bytes(), presented.as_bytes())
+    }
+}
+
+/// `Set-Cookie` for a new session, living as long as the absolute lifetime.
+pub fn session_cookie(token: &SessionToken, policy: &SessionPolicy) -> String {
+    format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
+        token.encode(),
+        policy.absolute_ms / 1000
+    )
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// The session token in a `Cookie` header, if there is a well-formed one.
+pub fn token_from_cookies(header: &str) -> Option<SessionToken> {
+    cookie_value(header, SESSION_COOKIE).and_then(SessionToken::decode)
+}
+
+/// Where a session came from, for the user's session list and the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub idle_expires_at_ms: i64,
+    pub absolute_expires_at_ms: i64,
+    pub client: ClientInfo,
+}
+
+const COLUMNS: &str = "id, user_id, (extract(epoch from created_at) * 1000)::bigint,
+    (extract(epoch from last_seen_at) * 1000)::bigint, (extract(epoch from idle_expires_at) * 1000)::bigint,
+    (extract(epoch from absolute_expires_at) * 1000)::bigint, ip, user_agent";
+
+fn text(value: &PgValue) -> Option<String> {
+    value.as_str().map(str::to_owned)
+}
+
+fn record(row: &PgRow) -> Result<SessionRecord, PgError> {
+    let uuid = |i: usize| match row.get(i)? {
+        PgValue::Uuid(u) => Ok(*u),
+        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
+    };
+    let int = |i: usize| {
+        row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
+    };
+    Ok(SessionRecord {
+        id: uuid(0)?,
+        user_id: UserId(uuid(1)?),
+        created_at_ms: int(2)?,
+        last_seen_at_ms: int(3)?,
+        idle_expires_at_ms: int(4)?,
+        absolute_expires_at_ms: int(5)?,
+        client: ClientInfo { ip: text(row.get(6)?), user_agent: text(row.get(7)?) },
+    })
+}
+
+fn opt_text(value: Option<&String>) -> PgValue {
+    value.map_or(PgValue::Null, |v| PgValue::Text(v.clone()))
+}
+
+/// Starts a session for `user_id` and returns the token for the cookie.
+pub async fn create(
+    pg: &impl Postgres,
+    random: &impl Random,
+    clock: &impl Clock,
+    policy: &SessionPolicy,
+    user_id: UserId,
+    client: &ClientInfo,
+) -> Result<(SessionToken, SessionRecord), PgError> {
+    let token = SessionToken::generate(random);
+    let now = clock.now_ms();
+    let rows = pg
+        .query(
+            &format!(
+                "INSERT INTO sessions (id, user_id, token_sha256, created_at, last_seen_at, idle_expires_at,
+                    absolute_expires_at, ip, user_agent)
+                 VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), to_timestamp($4::bigint / 1000.0),
+                    to_timestamp($5::bigint / 1000.0), to_timestamp($6::bigint / 1000.0), $7, $8)
+                 RETURNING {COLUMNS}"
+            ),
+            &[
+                PgValue::Uuid(random.uuid_v4()),
+                PgValue::Uuid(user_id.0),
+                PgValue::Bytes(token.sha256().to_vec()),
+                PgValue::Int(now),
+                PgValue::Int(now + policy.idle_ms.min(policy.absolute_ms)),
+                PgValue::Int(now + policy.absolute_ms),
+                opt_text(client.ip.as_ref()),
+                opt_text(client.user_agent.as_ref()),
+            ],
+        )
+        .await?;
+    let row = rows.first().ok_or_else(|| PgError::RowShape("insert returned no row".into()))?;
+    Ok((token, record(row)?))
+}
+
+/// The live session a token names, or `Ok(None)` when it is unknown, ended or expired. Slides the
+/// idle expiry (never past the absolute one), writing at most once a minute per session.
+pub async fn authenticate(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    policy: &SessionPolicy,
+    token: &SessionToken,
+) -> Result<Option<SessionRecord>, PgError> {
+    let now = clock.now_ms();
+    let rows = pg
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM sessions
+                 WHERE token_sha256 = $1 AND ended_at IS NULL
+                   AND idle_expires_at > to_timestamp($2::bigint / 1000.0)
+                   AND absolute_expires_at > to_timestamp($2::bigint / 1000.0)"
+            ),
+            &[PgValue::Bytes(token.sha256().to_vec()), PgValue::Int(now)],
+        )
+        .await?;
+    let Some(row) = rows.first() else { return Ok(None) };
+    let mut session = record(row)?;
+    if now - session.last_seen_at_ms >= TOUCH_AFTER_MS {
+        let idle_expires = (now + policy.idle_ms).min(session.absolute_expires_at_ms);
+        pg.execute(
+            "UPDATE sessions SET last_seen_at = to_timestamp($2::bigint / 1000.0),
+                 idle_expires_at = to_timestamp($3::bigint / 1000.0)
+             WHERE id = $1 AND ended_at IS NULL",
+            &[PgValue::Uuid(session.id), PgValue::Int(now), PgValue::Int(idle_expires)],
+        )
+        .await?;
+        session.last_seen_at_ms = now;
+        session.idle_expires_at_ms = idle_expires;
+    }
+    Ok(Some(session))
+}
+
+/// Ends one session. With `owner`, only if it belongs to that user (a user ending their own).
+/// Returns whether a live session was ended.
+pub async fn end(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    session_id: Uuid,
+    owner: Option<UserId>,
+    reason: &str,
+) -> Result<bool, PgError> {
+    let changed = pg
+        .execute(
+            "UPDATE sessions SET ended_at = to_timestamp($2::bigint / 1000.0), end_reason = $3
+             WHERE id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR user_id = $4)",
+            &[
+                PgValue::Uuid(session_id),
+                PgValue::Int(clock.now_ms()),
+                PgValue::Text(reason.to_owned()),
+                owner.map_or(PgValue::Null, |u| PgValue::Uuid(u.0)),
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Ends every live session of a user (a transfer of a character, a ban, an admin), except `keep`.
+/// Returns how many ended.
+pub async fn end_all_for_user(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    user_id: UserId,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> Result<u64, PgError> {
+    pg.execute(
+        "UPDATE sessions SET ended_at = to_timestamp($2::bigint / 1000.0), end_reason = $3
+         WHERE user_id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR id <> $4)",
+        &[
+            PgValue::Uuid(user_id.0),
+            PgValue::Int(clock.now_ms()),
+            PgValue::Text(reason.to_owned()),
+            keep.map_or(PgValue::Null, PgValue::Uuid),
+        ],
+    )
+    .await
+}
+
+/// A user's live sessions, most recently seen first.
+pub async fn list_for_user(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    user_id: UserId,
+) -> Result<Vec<SessionRecord>, PgError> {
+    let rows = pg
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM sessions
+                 WHERE user_id = $1 AND ended_at IS NULL
+                   AND idle_expires_at > to_timestamp($2::bigint / 1000.0)
+                   AND absolute_expires_at > to_timestamp($2::bigint / 1000.0)
+                 ORDER BY last_seen_at DESC, id"
+            ),
+            &[PgValue::Uuid(user_id.0), PgValue::Int(clock.now_ms())],
+        )
+        .await?;
+    rows.iter().map(record).collect()
+}
+
+#[cfg(test)]
+mod tests;
