@@ -8,6 +8,8 @@
 //! Nothing here knows about workerd or a database driver.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod audit;
 pub mod oauth;
 pub mod session;
 

@@ -39,6 +39,7 @@ fn to_params(params: &[PgValue]) -> Vec<Box<dyn ToSql + Sync + Send>> {
                 PgValue::Uuid(v) => Box::new(*v),
                 PgValue::Json(v) => Box::new(v.clone()),
                 PgValue::Bytes(v) => Box::new(v.clone()),
+                PgValue::TextArray(v) => Box::new(v.clone()),
             }
         })
         .collect()
@@ -71,6 +72,8 @@ fn read_value(row: &tokio_postgres::Row, index: usize) -> Result<PgValue, PgErro
         row.try_get::<_, Option<uuid::Uuid>>(index).map_err(shape)?.map(PgValue::Uuid)
     } else if ty == Type::JSON || ty == Type::JSONB {
         row.try_get::<_, Option<serde_json::Value>>(index).map_err(shape)?.map(PgValue::Json)
+    } else if ty == Type::TEXT_ARRAY || ty == Type::VARCHAR_ARRAY {
+        row.try_get::<_, Option<Vec<String>>>(index).map_err(shape)?.map(PgValue::TextArray)
     } else if ty == Type::BYTEA {
         row.try_get::<_, Option<Vec<u8>>>(index).map_err(shape)?.map(PgValue::Bytes)
     } else {

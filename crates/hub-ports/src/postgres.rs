@@ -10,6 +10,7 @@ pub enum PgValue {
     Uuid(uuid::Uuid),
     Json(serde_json::Value),
     Bytes(Vec<u8>),
+    TextArray(Vec<String>),
 }
 
 impl PgValue {
@@ -40,7 +41,7 @@ impl PgRow {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum PgError {
     #[error("database unreachable: {0}")]
     Connect(String),

@@ -1,0 +1,281 @@
+//! Users and their characters: sign-in with a character, linking alts, the primary character,
+//! unlinking, and character transfers detected by a changed owner hash.
+//!
+//! Each operation is one Postgres transaction; the audit entry is written inside it.
+
+use crate::audit::{self, Action, Entry};
+use crate::oauth::Flow;
+use crate::session;
+use hub_db::in_transaction;
+use hub_domain::{CharacterId, UserId};
+use hub_ports::{Clock, PgError, PgRow, PgValue, Postgres, Random};
+use serde::Serialize;
+
+/// Who an SSO login proved to be at the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginIdentity {
+    pub character_id: CharacterId,
+    pub name: String,
+    pub owner_hash: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// First login with this character: a new user whose main it is.
+    NewUser,
+    /// A known character logged in again.
+    Returning,
+    /// A character added to the logged-in user.
+    Linked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    pub user_id: UserId,
+    pub outcome: Outcome,
+    /// Set when the owner hash changed: the character was sold and left this user.
+    pub transferred_from: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Database(#[from] PgError),
+    #[error("this character is linked to another account")]
+    AlreadyLinked,
+    #[error("this character is not on your account")]
+    NotYours,
+    #[error("an account keeps at least one character")]
+    LastCharacter,
+    #[error("unknown user")]
+    UnknownUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CharacterView {
+    pub id: CharacterId,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub primary_character_id: Option<CharacterId>,
+    pub characters: Vec<CharacterView>,
+}
+
+fn int(row: &PgRow, i: usize) -> Result<i64, PgError> {
+    row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
+}
+
+fn uuid(row: &PgRow, i: usize) -> Result<uuid::Uuid, PgError> {
+    match row.get(i)? {
+        PgValue::Uuid(u) => Ok(*u),
+        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
+    }
+}
+
+/// Signs a character in, for a login or for linking it to `Flow::LinkCharacter`'s user.
+pub async fn sign_in(
+    pg: &impl Postgres,
+    random: &impl Random,
+    clock: &impl Clock,
+    identity: &LoginIdentity,
+    flow: &Flow,
+    ip: Option<&str>,
+) -> Result<SignIn, AccountError> {
+    in_transaction(pg, |pg| async move {
+        let character = PgValue::Int(identity.character_id.0);
+        let rows = pg
+            .query("SELECT user_id, owner_hash FROM characters WHERE id = $1 FOR UPDATE", std::slice::from_ref(&character))
+            .await?;
+        let mut transferred_from = None;
+        if let Some(row) = rows.first() {
+            let owner = UserId(uuid(row, 0)?);
+            let same_owner = row.get(1)?.as_str() == Some(identity.owner_hash.as_str());
+            if same_owner {
+                let outcome = match flow {
+                    Flow::Login => Outcome::Returning,
+                    Flow::LinkCharacter { user_id } if *user_id == owner => Outcome::Linked,
+                    Flow::LinkCharacter { .. } => return Err(AccountError::AlreadyLinked),
+                };
+                pg.execute(
+                    "UPDATE characters SET name = $2, scopes = $3, updated_at = now() WHERE id = $1",
+                    &[character, PgValue::Text(identity.name.clone()), PgValue::TextArray(identity.scopes.clone())],
+                )
+                .await?;
+                let action = if outcome == Outcome::Returning { Action::Login } else { Action::CharacterLinked };
+                let entry = Entry::new(action).user(owner).character(identity.character_id).ip(ip.map(str::to_owned));
+                audit::record(pg, &entry).await?;
+                return Ok(SignIn { user_id: owner, outcome, transferred_from: None });
+            }
+            transfer_away(pg, clock, owner, identity.character_id, ip).await?;
+            transferred_from = Some(owner);
+        }
+
+        let (user_id, outcome) = match flow {
+            Flow::Login => {
+                let user_id = UserId(random.uuid_v4());
+                pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(user_id.0)]).await?;
+                (user_id, Outcome::NewUser)
+            }
+            Flow::LinkCharacter { user_id } => {
+                let exists = pg.query("SELECT 1 FROM users WHERE id = $1", &[PgValue::Uuid(user_id.0)]).await?;
+                if exists.is_empty() {
+                    return Err(AccountError::UnknownUser);
+                }
+                (*user_id, Outcome::Linked)
+            }
+        };
+        pg.execute(
+            "INSERT INTO characters (id, user_id, name, owner_hash, scopes) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                character.clone(),
+                PgValue::Uuid(user_id.0),
+                PgValue::Text(identity.name.clone()),
+                PgValue::Text(identity.owner_hash.clone()),
+                PgValue::TextArray(identity.scopes.clone()),
+            ],
+        )
+        .await?;
+        // A user without a primary character (a new one) takes this one.
+        pg.execute(
+            "UPDATE users SET main_character_id = $2, updated_at = now() WHERE id = $1 AND main_character_id IS NULL",
+            &[PgValue::Uuid(user_id.0), character],
+        )
+        .await?;
+        let action = if outcome == Outcome::Linked { Action::CharacterLinked } else { Action::Login };
+        let detail = serde_json::json!({ "new_user": outcome == Outcome::NewUser });
+        let entry =
+            Entry::new(action).user(user_id).character(identity.character_id).detail(detail).ip(ip.map(str::to_owned));
+        audit::record(pg, &entry).await?;
+        Ok(SignIn { user_id, outcome, transferred_from })
+    })
+    .await
+}
+
+/// The character was sold: it leaves `previous_owner`, whose sessions end; the log records it.
+async fn transfer_away(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    previous_owner: UserId,
+    character_id: CharacterId,
+    ip: Option<&str>,
+) -> Result<(), AccountError> {
+    pg.execute("DELETE FROM characters WHERE id = $1", &[PgValue::Int(character_id.0)]).await?;
+    reassign_primary(pg, previous_owner).await?;
+    let ended = session::end_all_for_user(pg, clock, previous_owner, None, "character_transferred").await?;
+    let detail = serde_json::json!({ "sessions_ended": ended });
+    let entry = Entry::new(Action::CharacterTransferred)
+        .user(previous_owner)
+        .character(character_id)
+        .detail(detail)
+        .ip(ip.map(str::to_owned));
+    audit::record(pg, &entry).await?;
+    Ok(())
+}
+
+/// Gives a user whose primary character is gone their oldest remaining one.
+async fn reassign_primary(pg: &impl Postgres, user_id: UserId) -> Result<(), PgError> {
+    pg.execute(
+        "UPDATE users SET updated_at = now(), main_character_id =
+            (SELECT id FROM characters WHERE user_id = $1 ORDER BY created_at, id LIMIT 1)
+         WHERE id = $1 AND (main_character_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM characters WHERE id = users.main_character_id AND user_id = $1))",
+        &[PgValue::Uuid(user_id.0)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes one of the user's characters their primary.
+pub async fn set_primary(
+    pg: &impl Postgres,
+    user_id: UserId,
+    character_id: CharacterId,
+) -> Result<(), AccountError> {
+    in_transaction(pg, |pg| async move {
+        let changed = pg
+            .execute(
+                "UPDATE users SET main_character_id = $2, updated_at = now()
+                 WHERE id = $1 AND EXISTS (SELECT 1 FROM characters WHERE id = $2 AND user_id = $1)",
+                &[PgValue::Uuid(user_id.0), PgValue::Int(character_id.0)],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(AccountError::NotYours);
+        }
+        audit::record(pg, &Entry::new(Action::PrimaryCharacterSet).user(user_id).character(character_id))
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Removes a character from the user (its tokens are revoked by the caller through the token
+/// store). The last character cannot go; a removed primary is replaced by the oldest remaining.
+pub async fn unlink(
+    pg: &impl Postgres,
+    user_id: UserId,
+    character_id: CharacterId,
+    ip: Option<&str>,
+) -> Result<(), AccountError> {
+    in_transaction(pg, |pg| async move {
+        let rows = pg
+            .query(
+                "SELECT id FROM characters WHERE user_id = $1 ORDER BY id FOR UPDATE",
+                &[PgValue::Uuid(user_id.0)],
+            )
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| int(r, 0)).collect::<Result<_, _>>()?;
+        if !ids.contains(&character_id.0) {
+            return Err(AccountError::NotYours);
+        }
+        if ids.len() == 1 {
+            return Err(AccountError::LastCharacter);
+        }
+        pg.execute("DELETE FROM characters WHERE id = $1", &[PgValue::Int(character_id.0)]).await?;
+        reassign_primary(pg, user_id).await?;
+        let entry = Entry::new(Action::CharacterUnlinked)
+            .user(user_id)
+            .character(character_id)
+            .ip(ip.map(str::to_owned));
+        audit::record(pg, &entry).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A user with their characters, primary first then by name; `Ok(None)` for an unknown user.
+pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<UserView>, PgError> {
+    let users =
+        pg.query("SELECT main_character_id FROM users WHERE id = $1", &[PgValue::Uuid(user_id.0)]).await?;
+    let Some(user) = users.first() else { return Ok(None) };
+    let primary = user.get(0)?.as_i64().map(CharacterId);
+    let rows = pg
+        .query(
+            "SELECT id, name, scopes FROM characters WHERE user_id = $1 ORDER BY name, id",
+            &[PgValue::Uuid(user_id.0)],
+        )
+        .await?;
+    let mut characters = rows
+        .iter()
+        .map(|row| {
+            let id = CharacterId(int(row, 0)?);
+            let scopes = match row.get(2)? {
+                PgValue::TextArray(s) => s.clone(),
+                _ => Vec::new(),
+            };
+            let name = row.get(1)?.as_str().unwrap_or_default().to_owned();
+            Ok(CharacterView { id, name, scopes, is_primary: Some(id) == primary })
+        })
+        .collect::<Result<Vec<_>, PgError>>()?;
+    characters.sort_by_key(|c| !c.is_primary);
+    Ok(Some(UserView { id: user_id, primary_character_id: primary, characters }))
+}
+
+#[cfg(test)]
+mod tests;

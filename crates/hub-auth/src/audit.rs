@@ -1,0 +1,106 @@
+//! The audit log (`user_activity_log`): logins, failed logins, links, unlinks, transfers, logouts,
+//! session ends and admin actions. Entries name people and characters, never tokens.
+
+use hub_domain::{CharacterId, UserId};
+use hub_ports::{PgError, PgValue, Postgres};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Login,
+    LoginFailed,
+    CharacterLinked,
+    CharacterUnlinked,
+    CharacterTransferred,
+    PrimaryCharacterSet,
+    Logout,
+    SessionEnded,
+    AdminAction,
+}
+
+impl Action {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::CharacterLinked => "character_linked",
+            Action::CharacterUnlinked => "character_unlinked",
+            Action::CharacterTransferred => "character_transferred",
+            Action::PrimaryCharacterSet => "primary_character_set",
+            Action::Logout => "logout",
+            Action::SessionEnded => "session_ended",
+            Action::AdminAction => "admin_action",
+        }
+    }
+}
+
+/// One entry. `detail` is free-form JSON (a reason, a session id, the previous owner...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub action: Action,
+    pub user_id: Option<UserId>,
+    pub actor_user_id: Option<UserId>,
+    pub character_id: Option<CharacterId>,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+impl Entry {
+    pub fn new(action: Action) -> Self {
+        Self {
+            action,
+            user_id: None,
+            actor_user_id: None,
+            character_id: None,
+            detail: serde_json::Value::Object(serde_json::Map::new()),
+            ip: None,
+        }
+    }
+
+    #[must_use]
+    pub fn user(mut self, user_id: UserId) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    #[must_use]
+    pub fn actor(mut self, user_id: UserId) -> Self {
+        self.actor_user_id = Some(user_id);
+        self
+    }
+
+    #[must_use]
+    pub fn character(mut self, character_id: CharacterId) -> Self {
+        self.character_id = Some(character_id);
+        self
+    }
+
+    #[must_use]
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    #[must_use]
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+}
+
+/// Appends an entry.
+pub async fn record(pg: &impl Postgres, entry: &Entry) -> Result<(), PgError> {
+    pg.execute(
+        "INSERT INTO user_activity_log (user_id, actor_user_id, character_id, action, detail, ip)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            entry.user_id.map_or(PgValue::Null, |u| PgValue::Uuid(u.0)),
+            entry.actor_user_id.map_or(PgValue::Null, |u| PgValue::Uuid(u.0)),
+            entry.character_id.map_or(PgValue::Null, |c| PgValue::Int(c.0)),
+            PgValue::Text(entry.action.as_str().to_owned()),
+            PgValue::Json(entry.detail.clone()),
+            entry.ip.clone().map_or(PgValue::Null, PgValue::Text),
+        ],
+    )
+    .await?;
+    Ok(())
+}
