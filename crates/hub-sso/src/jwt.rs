@@ -319,4 +319,4 @@ fn check_claims(claims: Claims, expect: &Expectations<'_>, now: i64) -> Result<E
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

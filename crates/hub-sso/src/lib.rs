@@ -6,4 +6,5 @@
 //! checked. The JWKS fetch and its cache arrive with the SSO client.
 #![forbid(unsafe_code)]
 
+pub mod jwks;
 pub mod jwt;

@@ -8,15 +8,21 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-const CLIENT_ID: &str = "hub-client";
-const NOW: i64 = 1_800_000_000;
-const EXPECT: Expectations<'static> =
+pub(crate) const CLIENT_ID: &str = "hub-client";
+pub(crate) const NOW: i64 = 1_800_000_000;
+pub(crate) const EXPECT: Expectations<'static> =
     Expectations { client_id: CLIENT_ID, issuers: &EVE_ISSUERS, leeway_secs: 30 };
 
 struct Keys {
     rsa: rsa::RsaPrivateKey,
     ec: p256::ecdsa::SigningKey,
     jwks: Jwks,
+    jwks_json: String,
+}
+
+/// The test JWKS document, as the SSO serves it.
+pub(crate) fn jwks_json() -> String {
+    keys().jwks_json.clone()
 }
 
 fn keys() -> &'static Keys {
@@ -34,11 +40,11 @@ fn keys() -> &'static Keys {
             {"kid": "oct-1", "kty": "oct", "k": "c2VjcmV0"},
         ]});
         let jwks = Jwks::parse(doc.to_string().as_bytes()).expect("JWKS");
-        Keys { rsa, ec, jwks }
+        Keys { rsa, ec, jwks, jwks_json: doc.to_string() }
     })
 }
 
-fn claims() -> Value {
+pub(crate) fn claims() -> Value {
     json!({
         "iss": "https://login.eveonline.com",
         "sub": "CHARACTER:EVE:2112625428",
@@ -56,13 +62,13 @@ fn b64json(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())
 }
 
-fn sign_rs256(header: &Value, claims: &Value) -> String {
+pub(crate) fn sign_rs256(header: &Value, claims: &Value) -> String {
     let signing_input = format!("{}.{}", b64json(header), b64json(claims));
     let signature = SigningKey::<Sha256>::new(keys().rsa.clone()).sign(signing_input.as_bytes()).to_vec();
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-fn token(claims: &Value) -> String {
+pub(crate) fn token(claims: &Value) -> String {
     sign_rs256(&json!({"alg": "RS256", "kid": "rs-1", "typ": "JWT"}), claims)
 }
 
