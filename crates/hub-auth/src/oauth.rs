@@ -63,7 +63,7 @@ impl From<SqlError> for StateError {
 }
 
 /// A started login: where to send the browser, and the nonce for [`LOGIN_COOKIE`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Begun {
     pub state: String,
     pub code_challenge: String,
@@ -71,7 +71,7 @@ pub struct Begun {
 }
 
 /// A login state taken back at the callback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub flow: Flow,
     pub code_verifier: String,

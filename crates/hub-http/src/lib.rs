@@ -12,5 +12,5 @@ mod router;
 
 pub use error::ApiError;
 pub use headers::{HeaderSource, Headers};
-pub use message::{Method, Request, Response, DEFAULT_BODY_LIMIT};
+pub use message::{percent_decode, Method, Request, Response, DEFAULT_BODY_LIMIT};
 pub use router::{Params, Router};

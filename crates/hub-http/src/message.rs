@@ -125,6 +125,12 @@ impl Request {
         Ok(value)
     }
 
+    /// The percent-decoded value of one query parameter (`+` is a space); `None` when absent or
+    /// not valid UTF-8 after decoding.
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        percent_decode(self.query_param(name)?)
+    }
+
     /// The value of one query parameter, percent-decoding not applied (ids and numbers only).
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
@@ -134,6 +140,26 @@ impl Request {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
     }
+}
+
+/// Decodes `%XX` escapes and `+`; `None` for bad escapes or invalid UTF-8.
+pub fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +190,11 @@ impl Response {
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_ascii_lowercase(), value.into()));
         self
+    }
+
+    /// A `302 Found` to `location`, never cached.
+    pub fn redirect(location: &str) -> Self {
+        Self::new(302).with_header("location", location).with_header("cache-control", "no-store")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -216,6 +247,9 @@ mod tests {
         assert_eq!(req.path, "/a");
         assert_eq!(req.query_param("limit"), Some("10"));
         assert_eq!(req.query_param("nope"), None);
+        let encoded = Request::new(Method::Get, "/a?return_to=%2Fgroups%3Fx%3D1+2&bad=%zz");
+        assert_eq!(encoded.query_value("return_to").as_deref(), Some("/groups?x=1 2"));
+        assert_eq!(encoded.query_value("bad"), None);
         assert_eq!(req.header("x-request-id").as_deref(), Some("abc"));
     }
 

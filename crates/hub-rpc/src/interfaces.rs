@@ -1,5 +1,6 @@
 //! Every RPC interface of the hub, each declared once.
 
+use hub_auth::oauth::{Begun, Flow, Pending, Provider};
 use hub_domain::health::ProbeRecord;
 use hub_domain::Service;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,31 @@ crate::rpc_interface! {
     pub interface DurableHealth as "health", handler DurableHealthHandler {
         /// Records one probe and returns the object's probe history.
         fn probe(ProbeRequest) -> ProbeRecord;
+    }
+}
+
+/// Starts a login: see [`hub_auth::oauth::begin`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeginLogin {
+    pub provider: Provider,
+    pub flow: Flow,
+    pub return_to: Option<String>,
+}
+
+/// Takes a login state back at the callback: see [`hub_auth::oauth::finish`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinishLogin {
+    pub provider: Provider,
+    pub state: String,
+    pub browser_nonce: Option<String>,
+}
+
+crate::rpc_interface! {
+    /// Served by the core worker's `CoreState` object: single-use OAuth login state in its SQLite.
+    pub interface LoginStates as "login-states", handler LoginStatesHandler {
+        fn begin(BeginLogin) -> Begun;
+        /// Refused states are `bad_request` errors whose message says why.
+        fn finish(FinishLogin) -> Pending;
     }
 }
 

@@ -155,7 +155,10 @@ pub async fn fetch_service(
     }
     headers.set("x-request-id", request_id).map_err(unavailable)?;
     let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::from(req.method.as_str().to_owned())).with_headers(headers);
+    // Redirects are the browser's to follow (login flows answer 302 with cookies).
+    init.with_method(worker::Method::from(req.method.as_str().to_owned()))
+        .with_headers(headers)
+        .with_redirect(worker::RequestRedirect::Manual);
     if !req.body.is_empty() {
         init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
     }

@@ -29,10 +29,64 @@ pub const CONFIGS: [&str; 9] = [
 pub struct Stack {
     pub base_url: String,
     pub http: reqwest::Client,
+    /// The local EVE SSO (oauth2-mock-server) the stack logs in against.
+    pub sso: SsoPeer,
     database: TestDatabase,
     work_dir: PathBuf,
     child: Option<Child>,
     port: u16,
+}
+
+/// The URLs the local SSO printed when it started.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SsoPeerInfo {
+    pub issuer: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    pub client_id: String,
+}
+
+pub struct SsoPeer {
+    pub info: SsoPeerInfo,
+    child: Child,
+}
+
+impl SsoPeer {
+    fn start(log: &Path) -> Self {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        let root = repo_root();
+        let mut child = Command::new(root.join("scripts/node22"))
+            .arg(root.join("tests/sso-peer/eve-sso.mjs"))
+            .arg("0")
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(log).expect("peer log"))
+            .process_group(0)
+            .spawn()
+            .expect("starting the local EVE SSO");
+        let stdout = child.stdout.take().expect("peer stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("peer output");
+        let info = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!(
+                "the local EVE SSO did not start ({e}): {line}{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        });
+        Self { info, child }
+    }
+}
+
+impl Drop for SsoPeer {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            signal_group(pid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
 }
 
 fn repo_root() -> PathBuf {
@@ -49,9 +103,14 @@ impl Stack {
         let database = TestDatabase::create().await;
         let work_dir = std::env::temp_dir().join(format!("hub-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(work_dir.join("state")).expect("work dir");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        let sso = SsoPeer::start(&work_dir.join("sso.log"));
         let mut stack =
-            Self { base_url: String::new(), http, database, work_dir, child: None, port: free_port() };
+            Self { base_url: String::new(), http, sso, database, work_dir, child: None, port: free_port() };
         stack.launch().await;
         stack
     }
@@ -98,16 +157,41 @@ impl Stack {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
+    /// Copies the wrangler configs beside a `.dev.vars` for this stack (every worker of a
+    /// multi-config session reads the `.dev.vars` next to its own config).
+    fn write_configs(&self) -> PathBuf {
+        let root = repo_root();
+        let dir = self.work_dir.join("wrangler");
+        std::fs::create_dir_all(&dir).expect("config dir");
+        let workers = root.join("workers").display().to_string();
+        for config in CONFIGS {
+            let text = std::fs::read_to_string(root.join(format!("wrangler/{config}.toml")))
+                .expect("wrangler config");
+            let text = text.replace("main = \"../workers/", &format!("main = \"{workers}/"));
+            std::fs::write(dir.join(format!("{config}.toml")), text).expect("config copy");
+        }
+        let sso = &self.sso.info;
+        let vars = format!(
+            "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
+             EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
+             SITE_ADMIN_CHARACTER_IDS=9000\n",
+            sso.client_id, sso.authorize_url, sso.token_url, sso.jwks_url, sso.issuer, self.port
+        );
+        std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
+        dir
+    }
+
     async fn launch(&mut self) {
         use std::os::unix::process::CommandExt;
         let root = repo_root();
+        let configs = self.write_configs();
         let wrangler =
             std::env::var("WRANGLER").unwrap_or_else(|_| root.join("scripts/wrangler").display().to_string());
         let log = File::options().create(true).append(true).open(self.log_path()).expect("log file");
         let mut cmd = Command::new(wrangler);
         cmd.current_dir(&root).arg("dev");
         for config in CONFIGS {
-            cmd.arg("-c").arg(format!("wrangler/{config}.toml"));
+            cmd.arg("-c").arg(configs.join(format!("{config}.toml")));
         }
         cmd.args(["--ip", "127.0.0.1", "--port"])
             .arg(self.port.to_string())

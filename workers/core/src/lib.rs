@@ -1,24 +1,361 @@
-//! The core worker: authentication, users and sessions; orchestrates the other services.
+//! The core worker: EVE SSO login, users and their characters, sessions.
 //!
-//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+//! Thin glue only: the flows live in `hub-auth` (login state, sessions, accounts) and `hub-sso`
+//! (token validation); this crate reads configuration, wires the ports and maps errors to HTTP.
 
+mod config;
+
+use config::SsoConfig;
+use hub_auth::accounts::{self, LoginIdentity};
+use hub_auth::audit::{self, Action, Entry};
+use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, LOGIN_COOKIE};
+use hub_auth::session::{self, ClientInfo, SessionPolicy, SessionRecord, SessionToken};
+use hub_db::pg::PgClient;
 use hub_domain::Service;
-use hub_http::Router;
-use hub_worker::{bindings, health, AppState};
+use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_ports::{HttpTransport, OsRandom};
+use hub_rpc::interfaces::{BeginLogin, FinishLogin, LoginStates, LoginStatesHandler};
+use hub_rpc::{Interface, RpcError, RpcErrorCode};
+use hub_sso::jwks::{JwksCache, VerifyError};
+use hub_sso::jwt::Expectations;
+use hub_worker::durable::DurableSql;
+use hub_worker::fetch::FetchTransport;
+use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
+use std::rc::Rc;
+use std::time::Duration;
+use worker::{durable_object, DurableObject, Env, State};
 
 const SERVICE: Service = Service::Core;
 
 /// Core's health also probes the token store's object, hosted by the eve-token-store worker.
 const DEPENDENCIES: &[(Service, &str)] = &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)];
+/// The `CoreState` object that holds login state.
+const LOGIN_STATE_OBJECT: &str = "login-states";
+const SSO_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::CORE_STATE), DEPENDENCIES)
+        .get("/api/auth/login/start", login_start)
+        .get("/api/auth/character/start", character_start)
+        .get("/api/auth/callback", callback)
+        .get("/api/auth/session", me)
+        .get("/api/users/me", me)
+        .post("/api/auth/logout", logout)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
 
-hub_worker::health_only_durable_object!(
-    /// The core Durable Object (SQLite storage).
-    CoreState,
-    SERVICE
-);
+fn sso_http() -> FetchTransport {
+    FetchTransport { timeout: SSO_TIMEOUT }
+}
+
+fn client_info(req: &Request) -> ClientInfo {
+    ClientInfo {
+        ip: req.header("cf-connecting-ip").map(std::borrow::Cow::into_owned),
+        user_agent: req.header("user-agent").map(|v| v.chars().take(256).collect()),
+    }
+}
+
+async fn database(state: &AppState) -> Result<PgClient, ApiError> {
+    hub_worker::pg::connect(&state.env).await.map_err(|e| {
+        tracing::error!(error = %e, "database unavailable");
+        ApiError::unavailable("the database is unavailable")
+    })
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "internal error");
+    ApiError::internal("something went wrong on our side")
+}
+
+/// The session named by the request's cookie, or 401.
+async fn authenticate(req: &Request, pg: &PgClient) -> Result<(SessionToken, SessionRecord), ApiError> {
+    let token = req
+        .header("cookie")
+        .and_then(|cookies| session::token_from_cookies(&cookies))
+        .ok_or_else(|| ApiError::unauthorized("log in first"))?;
+    let record = session::authenticate(pg, &WorkerClock, &SessionPolicy::default(), &token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::unauthorized("your session has ended; log in again"))?;
+    Ok((token, record))
+}
+
+/// State-changing requests carry the session's CSRF token (SameSite is not enough on its own).
+fn require_csrf(req: &Request, token: &SessionToken) -> Result<(), ApiError> {
+    let presented = req.header("x-csrf-token").unwrap_or_default();
+    if token.verify_csrf(&presented) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("missing or wrong X-CSRF-Token header"))
+    }
+}
+
+async fn begin_login(state: &AppState, flow: Flow, return_to: Option<String>) -> Result<Response, ApiError> {
+    let sso = SsoConfig::from_env(&state.env)?;
+    let store = get_stub::<LoginStates>(
+        &state.env,
+        bindings::CORE_STATE,
+        LOGIN_STATE_OBJECT,
+        Some(&state.request_id),
+    )?;
+    let begun: Begun = store.begin(&BeginLogin { provider: Provider::Eve, flow, return_to }).await?;
+    let location = oauth::authorize_url(&sso.client, &begun, &sso.scope_refs());
+    Ok(Response::redirect(&location).with_header(
+        "set-cookie",
+        format!(
+            "{LOGIN_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
+            begun.browser_nonce,
+            oauth::STATE_TTL_MS / 1000
+        ),
+    ))
+}
+
+async fn login_start(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    begin_login(&state, Flow::Login, req.query_value("return_to")).await
+}
+
+async fn character_start(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (_, session) = authenticate(&req, &pg).await?;
+    begin_login(&state, Flow::LinkCharacter { user_id: session.user_id }, req.query_value("return_to")).await
+}
+
+/// Records a failed login with its reason, then answers `error`.
+async fn login_failed(pg: &PgClient, req: &Request, reason: &str, error: ApiError) -> ApiError {
+    let entry = Entry::new(Action::LoginFailed)
+        .detail(serde_json::json!({ "reason": reason }))
+        .ip(client_info(req).ip);
+    if let Err(e) = audit::record(pg, &entry).await {
+        tracing::error!(error = %e, "audit write failed");
+    }
+    tracing::info!(reason, "login failed");
+    error
+}
+
+async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let sso = SsoConfig::from_env(&state.env)?;
+    let pg = database(&state).await?;
+    if let Some(error) = req.query_value("error") {
+        return Err(login_failed(
+            &pg,
+            &req,
+            "sso_error",
+            ApiError::bad_request(format!("EVE SSO refused: {error}")),
+        )
+        .await);
+    }
+    let (Some(code), Some(login_state)) = (req.query_value("code"), req.query_value("state")) else {
+        return Err(login_failed(
+            &pg,
+            &req,
+            "missing_parameters",
+            ApiError::bad_request("missing code or state"),
+        )
+        .await);
+    };
+    let browser_nonce =
+        req.header("cookie").and_then(|c| session::cookie_value(&c, LOGIN_COOKIE).map(str::to_owned));
+    let store = get_stub::<LoginStates>(
+        &state.env,
+        bindings::CORE_STATE,
+        LOGIN_STATE_OBJECT,
+        Some(&state.request_id),
+    )?;
+    let finish = FinishLogin { provider: Provider::Eve, state: login_state, browser_nonce };
+    let pending: Pending = match store.finish(&finish).await {
+        Ok(pending) => pending,
+        Err(e) if e.code == RpcErrorCode::BadRequest => {
+            let error = ApiError::new(400, "invalid_state", e.message.clone());
+            return Err(login_failed(&pg, &req, &e.message, error).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    let claims = exchange_and_verify(&sso, &pg, &req, &code, &pending.code_verifier).await?;
+
+    let identity = LoginIdentity {
+        character_id: claims.character_id,
+        name: claims.name,
+        owner_hash: claims.owner_hash,
+        scopes: claims.scopes,
+    };
+    let client = client_info(&req);
+    let signed_in =
+        accounts::sign_in(&pg, &OsRandom, &WorkerClock, &identity, &pending.flow, client.ip.as_deref())
+            .await
+            .map_err(|e| match e {
+                accounts::AccountError::AlreadyLinked => ApiError::conflict(e.to_string()),
+                accounts::AccountError::UnknownUser => {
+                    ApiError::unauthorized("your session has ended; log in again")
+                }
+                other => internal(other),
+            })?;
+    if let Some(previous) = signed_in.transferred_from {
+        tracing::info!(character = %identity.character_id, previous_user = %previous, "character transfer detected");
+    }
+    let mut response = Response::redirect(pending.return_to.as_deref().unwrap_or("/"))
+        .with_header("referrer-policy", "no-referrer")
+        .with_header(
+            "set-cookie",
+            format!("{LOGIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"),
+        );
+    if pending.flow == Flow::Login {
+        // A new session at every login; the one the browser had (if any) ends.
+        if let Some(old) = req.header("cookie").and_then(|c| session::token_from_cookies(&c)) {
+            if let Ok(Some(old)) =
+                session::authenticate(&pg, &WorkerClock, &SessionPolicy::default(), &old).await
+            {
+                session::end(&pg, &WorkerClock, old.id, None, "rotated").await.map_err(internal)?;
+            }
+        }
+        let policy = SessionPolicy::default();
+        let (token, _) = session::create(&pg, &OsRandom, &WorkerClock, &policy, signed_in.user_id, &client)
+            .await
+            .map_err(internal)?;
+        response = response.with_header("set-cookie", session::session_cookie(&token, &policy));
+    }
+    Ok(response)
+}
+
+/// Exchanges the code (PKCE verifier, client in HTTP Basic) and validates the access token locally.
+async fn exchange_and_verify(
+    sso: &SsoConfig,
+    pg: &PgClient,
+    req: &Request,
+    code: &str,
+    code_verifier: &str,
+) -> Result<hub_sso::jwt::EveClaims, ApiError> {
+    let http = sso_http();
+    let exchange = oauth::code_exchange(&sso.client, code, code_verifier);
+    let tokens = match http
+        .send(exchange)
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| oauth::parse_token_response(&r).map_err(|e| e.to_string()))
+    {
+        Ok(tokens) => tokens,
+        Err(reason) => {
+            let error =
+                ApiError::new(502, "sso_unavailable", "EVE SSO did not complete the login; try again");
+            return Err(login_failed(pg, req, &format!("code exchange: {reason}"), error).await);
+        }
+    };
+    let jwks = jwks_cache(&sso.jwks_url);
+    let issuers: Vec<&str> = sso.issuers.iter().map(String::as_str).collect();
+    let expect = Expectations {
+        client_id: &sso.client.client_id,
+        issuers: &issuers,
+        leeway_secs: config::LEEWAY_SECS,
+    };
+    match jwks.verify(&http, &WorkerClock, &tokens.access_token, &expect).await {
+        Ok(claims) => Ok(claims),
+        Err(VerifyError::KeysUnavailable(reason)) => {
+            let error = ApiError::unavailable("EVE SSO's signing keys are unavailable; try again");
+            Err(login_failed(pg, req, &format!("jwks: {reason}"), error).await)
+        }
+        Err(VerifyError::Token(e)) => {
+            let error = ApiError::new(401, "invalid_token", "EVE SSO returned a token we cannot accept");
+            Err(login_failed(pg, req, &format!("token: {e}"), error).await)
+        }
+    }
+}
+
+async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, session) = authenticate(&req, &pg).await?;
+    let user = accounts::user_view(&pg, session.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::unauthorized("your account no longer exists"))?;
+    let admins = config::site_admins(&state.env);
+    let is_admin = user.characters.iter().any(|c| admins.contains(&c.id.0));
+    Response::json(
+        200,
+        &serde_json::json!({
+            "user": user,
+            "is_admin": is_admin,
+            "csrf_token": token.csrf_token(),
+            "session": { "id": session.id, "expires_at_ms": session.idle_expires_at_ms.min(session.absolute_expires_at_ms) },
+        }),
+    )
+    .map(|r| r.with_header("cache-control", "no-store"))
+}
+
+async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, session) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    session::end(&pg, &WorkerClock, session.id, Some(session.user_id), "logout").await.map_err(internal)?;
+    let entry = Entry::new(Action::Logout).user(session.user_id).ip(client_info(&req).ip);
+    audit::record(&pg, &entry).await.map_err(internal)?;
+    Ok(Response::new(204).with_header("set-cookie", session::clear_session_cookie()))
+}
+
+thread_local! {
+    /// The SSO's keys, per isolate. Refetched for unknown kids at most once a minute.
+    static JWKS: std::cell::RefCell<Option<Rc<JwksCache>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn jwks_cache(url: &str) -> Rc<JwksCache> {
+    JWKS.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(JwksCache::new(url)))))
+}
+
+/// The core Durable Object: login state (SQLite), and the health probe.
+#[durable_object]
+pub struct CoreState {
+    storage: DurableSql,
+}
+
+impl DurableObject for CoreState {
+    fn new(state: State, _env: Env) -> Self {
+        let storage = DurableSql::of(&state);
+        if let Err(e) = hub_durable::probe::migrate(&storage).and_then(|()| oauth::migrate(&storage)) {
+            tracing::error!(error = %e, "creating the core tables failed");
+        }
+        Self { storage }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
+            if iface == LoginStates::NAME {
+                LoginStates::dispatch(&LoginStateStore { storage: &self.storage }, &method, &body).await
+            } else {
+                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            }
+        })
+        .await
+    }
+}
+
+struct LoginStateStore<'a> {
+    storage: &'a DurableSql,
+}
+
+impl LoginStatesHandler for LoginStateStore<'_> {
+    async fn begin(&self, request: BeginLogin) -> Result<Begun, RpcError> {
+        oauth::begin(
+            self.storage,
+            &OsRandom,
+            &WorkerClock,
+            request.provider,
+            &request.flow,
+            request.return_to.as_deref(),
+        )
+        .map_err(|e| RpcError::internal(e.to_string()))
+    }
+
+    async fn finish(&self, request: FinishLogin) -> Result<Pending, RpcError> {
+        oauth::finish(
+            self.storage,
+            &WorkerClock,
+            request.provider,
+            &request.state,
+            request.browser_nonce.as_deref(),
+        )
+        .map_err(|e| match e {
+            oauth::StateError::Storage(message) => RpcError::internal(message),
+            refused => RpcError::new(RpcErrorCode::BadRequest, refused.to_string()),
+        })
+    }
+}

@@ -1,0 +1,162 @@
+//! End-to-end: EVE SSO login against the local SSO peer (a real OAuth 2 server signing RS256 JWTs).
+
+use e2e::Stack;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::Response;
+use serde_json::Value;
+
+const LOGIN_COOKIE: &str = "__Host-hub_login";
+const SESSION_COOKIE: &str = "__Host-hub_session";
+
+/// The value a response sets for cookie `name` (empty when it clears it).
+fn set_cookie(resp: &Response, name: &str) -> Option<String> {
+    resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
+        let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| {
+            assert!(attributes.contains("Secure") && attributes.contains("HttpOnly"), "{cookie}");
+            assert!(attributes.contains("SameSite=Lax") && attributes.contains("Path=/"), "{cookie}");
+            value.to_owned()
+        })
+    })
+}
+
+fn location(resp: &Response) -> String {
+    resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+struct Pilot {
+    id: i64,
+    name: &'static str,
+    owner: &'static str,
+}
+
+/// Starts a login (or, with a session, a link) and returns the callback URL the SSO redirected to
+/// and the login cookie.
+async fn authorize(stack: &Stack, start: &str, session: Option<&str>, pilot: &Pilot) -> (String, String) {
+    let mut request = stack.http.get(stack.url(start));
+    if let Some(session) = session {
+        request = request.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
+    }
+    let started = request.send().await.unwrap();
+    assert_eq!(started.status().as_u16(), 302, "{:?}", started.text().await);
+    let login_cookie = set_cookie(&started, LOGIN_COOKIE).expect("login cookie");
+    let authorize = location(&started);
+    assert!(authorize.starts_with(&stack.sso.info.authorize_url), "{authorize}");
+    for part in
+        ["response_type=code", "code_challenge_method=S256", "code_challenge=", "state=", "scope=publicData"]
+    {
+        assert!(authorize.contains(part), "{part} missing from {authorize}");
+    }
+    let at_sso = stack
+        .http
+        .get(format!(
+            "{authorize}&character_id={}&character_name={}&owner={}",
+            pilot.id, pilot.name, pilot.owner
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_sso.status().as_u16(), 302);
+    let callback = location(&at_sso);
+    assert!(callback.starts_with(&stack.url("/api/auth/callback?")), "{callback}");
+    (callback, login_cookie)
+}
+
+async fn callback(stack: &Stack, url: &str, cookies: &str) -> Response {
+    stack.http.get(url).header(COOKIE, cookies).send().await.unwrap()
+}
+
+async fn me(stack: &Stack, session: &str) -> (u16, Value) {
+    let resp = stack
+        .http
+        .get(stack.url("/api/users/me"))
+        .header(COOKIE, format!("{SESSION_COOKIE}={session}"))
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn login_link_an_alt_and_log_out() {
+    let stack = Stack::start().await;
+    let main = Pilot { id: 2_112_000_001, name: "Alpha", owner: "owner-a" };
+    let alt = Pilot { id: 2_112_000_002, name: "Bravo", owner: "owner-a" };
+
+    let (url, login_cookie) =
+        authorize(&stack, "/api/auth/login/start?return_to=%2Fgroups%3Ftab%3Dmine", None, &main).await;
+    let done = callback(&stack, &url, &format!("{LOGIN_COOKIE}={login_cookie}")).await;
+    assert_eq!(done.status().as_u16(), 302, "{:?}", done.text().await);
+    assert_eq!(location(&done), "/groups?tab=mine", "back to a clean same-origin URL, without the code");
+    assert_eq!(done.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(set_cookie(&done, LOGIN_COOKIE).as_deref(), Some(""), "the login cookie is cleared");
+    let session = set_cookie(&done, SESSION_COOKIE).expect("session cookie");
+    assert_eq!(session.len(), 22, "128-bit token");
+
+    let (status, body) = me(&stack, &session).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["primary_character_id"], main.id);
+    assert_eq!(body["user"]["characters"][0]["name"], "Alpha");
+    assert_eq!(body["is_admin"], false);
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+
+    // The same callback again: the state was single use.
+    let replay = callback(&stack, &url, &format!("{LOGIN_COOKIE}={login_cookie}")).await;
+    assert_eq!(replay.status().as_u16(), 400);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["error"], "invalid_state");
+
+    // Link an alt from the logged-in session.
+    let (url, login_cookie) = authorize(&stack, "/api/auth/character/start", Some(&session), &alt).await;
+    let linked =
+        callback(&stack, &url, &format!("{LOGIN_COOKIE}={login_cookie}; {SESSION_COOKIE}={session}")).await;
+    assert_eq!(linked.status().as_u16(), 302);
+    assert_eq!(location(&linked), "/");
+    let (_, body) = me(&stack, &session).await;
+    let characters: Vec<i64> =
+        body["user"]["characters"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(characters, vec![main.id, alt.id]);
+
+    // Logging out needs the CSRF token, then the session is gone.
+    let cookie = format!("{SESSION_COOKIE}={session}");
+    let forged = stack.http.post(stack.url("/api/auth/logout")).header(COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let out = stack
+        .http
+        .post(stack.url("/api/auth/logout"))
+        .header(COOKIE, &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    assert_eq!(set_cookie(&out, SESSION_COOKIE).as_deref(), Some(""));
+    let (status, body) = me(&stack, &session).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")));
+}
+
+#[tokio::test]
+async fn foreign_state_open_redirect_and_missing_session_are_refused() {
+    let stack = Stack::start().await;
+    let pilot = Pilot { id: 2_112_000_101, name: "Charlie", owner: "owner-c" };
+
+    // A state started in another browser (its login cookie is not ours).
+    let (url, _their_cookie) = authorize(&stack, "/api/auth/login/start", None, &pilot).await;
+    let foreign = callback(&stack, &url, &format!("{LOGIN_COOKIE}=another-browser-nonce")).await;
+    assert_eq!(foreign.status().as_u16(), 400);
+    assert!(set_cookie(&foreign, SESSION_COOKIE).is_none(), "no session created");
+
+    // A hostile return_to is dropped: the login lands on /.
+    let (url, cookie) =
+        authorize(&stack, "/api/auth/login/start?return_to=%2F%2Fevil.example%2Fphish", None, &pilot).await;
+    let done = callback(&stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
+    assert_eq!(done.status().as_u16(), 302);
+    assert_eq!(location(&done), "/");
+
+    // Linking needs a session.
+    let resp = stack.http.get(stack.url("/api/auth/character/start")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let (status, _) = me(&stack, "AAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(status, 401);
+}

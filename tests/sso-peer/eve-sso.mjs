@@ -1,0 +1,87 @@
+// A local EVE SSO for tests and the demo: oauth2-mock-server (a real OAuth 2 server with RS256 JWTs
+// and a JWKS) issuing tokens with EVE's claims: sub CHARACTER:EVE:<id>, name, owner, aud
+// [client id, "EVE Online"], azp, scp.
+//
+// Which character logs in comes from extra query parameters on /authorize (character_id,
+// character_name, owner), so tests can play several pilots and a sold character; without them the
+// demo pilot logs in. Prints one JSON line with its URLs once it listens.
+//
+// usage: node eve-sso.mjs [port] (env CLIENT_ID, default hub-local)
+import { OAuth2Server } from "oauth2-mock-server";
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
+const clientId = process.env.CLIENT_ID ?? "hub-local";
+const demo = { id: "90000001", name: "Demo Pilot", owner: "demo-owner-hash" };
+
+const server = new OAuth2Server();
+await server.issuer.keys.generate("RS256");
+
+const codes = new Map(); // authorization code -> character
+const refreshTokens = new Map(); // refresh token -> character
+const stats = { token_requests: 0 };
+
+server.service.on("beforeAuthorizeRedirect", (redirect, req) => {
+  const query = new URL(req.url, "http://peer").searchParams;
+  const code = redirect.url.searchParams.get("code");
+  if (!code) return;
+  codes.set(code, {
+    id: query.get("character_id") ?? demo.id,
+    name: query.get("character_name") ?? demo.name,
+    owner: query.get("owner") ?? demo.owner,
+    scopes: (query.get("scope") ?? "").split(" ").filter(Boolean),
+  });
+});
+
+function characterOf(body) {
+  return body.grant_type === "refresh_token" ? refreshTokens.get(body.refresh_token) : codes.get(body.code);
+}
+
+server.service.on("beforeTokenSigning", (token, req) => {
+  stats.token_requests += 1;
+  const who = characterOf(req.body);
+  if (!who) return;
+  delete token.payload.amr;
+  delete token.payload.scope;
+  Object.assign(token.payload, {
+    sub: `CHARACTER:EVE:${who.id}`,
+    name: who.name,
+    owner: who.owner,
+    aud: [clientId, "EVE Online"],
+    azp: clientId,
+    scp: who.scopes,
+    tenant: "tranquility",
+    region: "world",
+  });
+});
+
+server.service.on("beforeResponse", (response, req) => {
+  const who = characterOf(req.body);
+  if (!who) {
+    // An unknown or used code, or a revoked refresh token: what EVE SSO answers.
+    response.statusCode = 400;
+    response.body = { error: "invalid_grant", error_description: "Invalid authorization grant" };
+    return;
+  }
+  if (req.body.grant_type === "authorization_code") codes.delete(req.body.code); // single use
+  if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, who);
+});
+
+server.service.on("beforeRevoke", (_response, req) => {
+  const token = new URLSearchParams(req.body ?? "").get("token");
+  if (token) refreshTokens.delete(token);
+});
+
+await server.start(port, "127.0.0.1");
+// Endpoints on the loopback address the server listens on; the issuer as it signs tokens.
+const base = server.issuer.url.replace("://localhost:", "://127.0.0.1:");
+console.log(
+  JSON.stringify({
+    issuer: server.issuer.url,
+    authorize_url: `${base}/authorize`,
+    token_url: `${base}/token`,
+    jwks_url: `${base}/jwks`,
+    revoke_url: `${base}/revoke`,
+    client_id: clientId,
+  }),
+);
+process.on("SIGTERM", () => server.stop().then(() => process.exit(0)));

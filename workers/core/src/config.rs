@@ -1,0 +1,72 @@
+//! Core's configuration, from the environment (`[vars]` in wrangler config, `.dev.vars` locally,
+//! `wrangler secret put` for secrets). Defaults point at CCP's EVE SSO.
+
+use hub_auth::oauth::ClientConfig;
+use hub_http::ApiError;
+use hub_sso::jwt::EVE_ISSUERS;
+
+const DEFAULT_AUTHORIZE_URL: &str = "https://login.eveonline.com/v2/oauth/authorize";
+const DEFAULT_TOKEN_URL: &str = "https://login.eveonline.com/v2/oauth/token";
+const DEFAULT_JWKS_URL: &str = "https://login.eveonline.com/oauth/jwks";
+const DEFAULT_SCOPES: &str = "publicData";
+/// Clock skew tolerated on token times.
+pub const LEEWAY_SECS: i64 = 30;
+
+fn var(env: &worker::Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+}
+
+fn secret(env: &worker::Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+}
+
+pub struct SsoConfig {
+    pub client: ClientConfig,
+    pub jwks_url: String,
+    pub issuers: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+impl SsoConfig {
+    /// Reads the EVE SSO settings; 503 when the application credentials are not configured.
+    pub fn from_env(env: &worker::Env) -> Result<Self, ApiError> {
+        let not_configured =
+            || ApiError::unavailable("EVE SSO is not configured (EVE_SSO_CLIENT_ID, EVE_SSO_CLIENT_SECRET)");
+        let client_id = var(env, "EVE_SSO_CLIENT_ID").ok_or_else(not_configured)?;
+        let client_secret = secret(env, "EVE_SSO_CLIENT_SECRET").ok_or_else(not_configured)?;
+        let origin = var(env, "PUBLIC_ORIGIN")
+            .ok_or_else(|| ApiError::unavailable("PUBLIC_ORIGIN is not configured"))?;
+        let issuers = var(env, "EVE_SSO_ISSUER").map_or_else(
+            || EVE_ISSUERS.iter().map(|s| (*s).to_owned()).collect(),
+            |list| list.split(',').map(|s| s.trim().to_owned()).collect(),
+        );
+        Ok(Self {
+            client: ClientConfig {
+                authorize_url: var(env, "EVE_SSO_AUTHORIZE_URL")
+                    .unwrap_or_else(|| DEFAULT_AUTHORIZE_URL.into()),
+                token_url: var(env, "EVE_SSO_TOKEN_URL").unwrap_or_else(|| DEFAULT_TOKEN_URL.into()),
+                client_id,
+                client_secret,
+                redirect_uri: format!("{}/api/auth/callback", origin.trim_end_matches('/')),
+            },
+            jwks_url: var(env, "EVE_SSO_JWKS_URL").unwrap_or_else(|| DEFAULT_JWKS_URL.into()),
+            issuers,
+            scopes: var(env, "EVE_SSO_SCOPES")
+                .unwrap_or_else(|| DEFAULT_SCOPES.into())
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+
+    pub fn scope_refs(&self) -> Vec<&str> {
+        self.scopes.iter().map(String::as_str).collect()
+    }
+}
+
+/// Character ids of site admins (`SITE_ADMIN_CHARACTER_IDS`, comma-separated).
+pub fn site_admins(env: &worker::Env) -> Vec<i64> {
+    var(env, "SITE_ADMIN_CHARACTER_IDS")
+        .map(|list| list.split(',').filter_map(|id| id.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
