@@ -277,5 +277,39 @@ pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<Use
     Ok(Some(UserView { id: user_id, primary_character_id: primary, characters }))
 }
 
+/// One row of the admins' user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub primary_character_id: Option<CharacterId>,
+    pub primary_character_name: Option<String>,
+    pub character_count: i64,
+    pub created_at_ms: i64,
+}
+
+/// Users, newest first, one page at a time (one query, whatever the page size).
+pub async fn list_users(pg: &impl Postgres, limit: i64, offset: i64) -> Result<Vec<UserSummary>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT u.id, u.main_character_id, m.name, (SELECT count(*) FROM characters c WHERE c.user_id = u.id),
+                    (extract(epoch from u.created_at) * 1000)::bigint
+             FROM users u LEFT JOIN characters m ON m.id = u.main_character_id
+             ORDER BY u.created_at DESC, u.id LIMIT $1 OFFSET $2",
+            &[PgValue::Int(limit), PgValue::Int(offset)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(UserSummary {
+                id: UserId(uuid(row, 0)?),
+                primary_character_id: row.get(1)?.as_i64().map(CharacterId),
+                primary_character_name: row.get(2)?.as_str().map(str::to_owned),
+                character_count: int(row, 3)?,
+                created_at_ms: int(row, 4)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

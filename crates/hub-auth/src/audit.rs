@@ -104,3 +104,63 @@ pub async fn record(pg: &impl Postgres, entry: &Entry) -> Result<(), PgError> {
     .await?;
     Ok(())
 }
+
+/// One audit entry as admins read it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub at_ms: i64,
+    pub action: String,
+    pub user_id: Option<UserId>,
+    pub actor_user_id: Option<UserId>,
+    pub character_id: Option<CharacterId>,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+/// The newest entries first, `limit` at a time; pass the last `id` seen as `before_id` for the next
+/// page. With `user_id`, only that user's entries.
+pub async fn list(
+    pg: &impl Postgres,
+    user_id: Option<UserId>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<EntryView>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT id, (extract(epoch from at) * 1000)::bigint, action, user_id, actor_user_id, character_id, detail, ip
+             FROM user_activity_log
+             WHERE ($1::uuid IS NULL OR user_id = $1) AND ($2::bigint IS NULL OR id < $2)
+             ORDER BY id DESC LIMIT $3",
+            &[
+                user_id.map_or(PgValue::Null, |u| PgValue::Uuid(u.0)),
+                before_id.map_or(PgValue::Null, PgValue::Int),
+                PgValue::Int(limit),
+            ],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let uuid = |i: usize| -> Result<Option<UserId>, PgError> {
+                Ok(match row.get(i)? {
+                    PgValue::Uuid(u) => Some(UserId(*u)),
+                    _ => None,
+                })
+            };
+            let int = |i: usize| row.get(i).map(PgValue::as_i64);
+            Ok(EntryView {
+                id: int(0)?.ok_or_else(|| PgError::RowShape("audit id".into()))?,
+                at_ms: int(1)?.unwrap_or_default(),
+                action: row.get(2)?.as_str().unwrap_or_default().to_owned(),
+                user_id: uuid(3)?,
+                actor_user_id: uuid(4)?,
+                character_id: int(5)?.map(CharacterId),
+                detail: match row.get(6)? {
+                    PgValue::Json(v) => v.clone(),
+                    _ => serde_json::Value::Null,
+                },
+                ip: row.get(7)?.as_str().map(str::to_owned),
+            })
+        })
+        .collect()
+}

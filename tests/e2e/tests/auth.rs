@@ -160,3 +160,161 @@ async fn foreign_state_open_redirect_and_missing_session_are_refused() {
     let (status, _) = me(&stack, "AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(status, 401);
 }
+
+/// A complete login as `pilot`; returns the session cookie value.
+async fn login_as(stack: &Stack, pilot: &Pilot) -> String {
+    let (url, cookie) = authorize(stack, "/api/auth/login/start", None, pilot).await;
+    let done = callback(stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
+    assert_eq!(done.status().as_u16(), 302);
+    set_cookie(&done, SESSION_COOKIE).expect("session cookie")
+}
+
+fn with_session(
+    builder: reqwest::RequestBuilder,
+    session: &str,
+    csrf: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let builder = builder.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
+    match csrf {
+        Some(token) => builder.header("x-csrf-token", token),
+        None => builder,
+    }
+}
+
+#[tokio::test]
+async fn sessions_primary_and_site_admin() {
+    let stack = Stack::start().await;
+    let pilot = Pilot { id: 2_112_000_201, name: "Delta", owner: "owner-d" };
+    let alt = Pilot { id: 2_112_000_202, name: "Echo", owner: "owner-d" };
+    let laptop = login_as(&stack, &pilot).await;
+    let phone = login_as(&stack, &pilot).await;
+    assert_ne!(laptop, phone, "a new session at every login");
+    let (_, body) = me(&stack, &laptop).await;
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+
+    // The session list marks the current one; ending the other one logs that browser out.
+    let list: Value = with_session(stack.http.get(stack.url("/api/auth/sessions")), &laptop, None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{list}");
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let end = with_session(
+        stack.http.delete(stack.url(&format!("/api/auth/sessions/{other}"))),
+        &laptop,
+        Some(&csrf),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(end.status().as_u16(), 204);
+    assert_eq!(me(&stack, &phone).await.0, 401);
+    assert_eq!(me(&stack, &laptop).await.0, 200);
+    let again = with_session(
+        stack.http.delete(stack.url(&format!("/api/auth/sessions/{other}"))),
+        &laptop,
+        Some(&csrf),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(again.status().as_u16(), 404);
+
+    // Link an alt, then make it the primary; bad bodies get clear errors.
+    let (url, cookie) = authorize(&stack, "/api/auth/character/start", Some(&laptop), &alt).await;
+    assert_eq!(
+        callback(&stack, &url, &format!("{LOGIN_COOKIE}={cookie}; {SESSION_COOKIE}={laptop}"))
+            .await
+            .status()
+            .as_u16(),
+        302
+    );
+    let primary = |body: &'static str| {
+        with_session(stack.http.post(stack.url("/api/users/me/primary")), &laptop, Some(&csrf))
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    assert_eq!(primary(r#"{"character_id": 2112000202}"#).send().await.unwrap().status().as_u16(), 204);
+    assert_eq!(me(&stack, &laptop).await.1["user"]["primary_character_id"], alt.id);
+    let wrong = primary(r#"{"character_id": "Echo"}"#).send().await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 400);
+    let wrong: Value = wrong.json().await.unwrap();
+    assert!(wrong["message"].as_str().unwrap().contains("character_id"), "{wrong}");
+    assert_eq!(primary(r#"{"character_id": 1}"#).send().await.unwrap().status().as_u16(), 404);
+
+    // Only site admins (character 9000 in this stack's configuration) reach the admin API.
+    let forbidden =
+        with_session(stack.http.get(stack.url("/api/admin/users")), &laptop, None).send().await.unwrap();
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let admin = login_as(&stack, &Pilot { id: 9000, name: "Admin", owner: "owner-admin" }).await;
+    let (_, admin_me) = me(&stack, &admin).await;
+    assert_eq!(admin_me["is_admin"], true);
+    let admin_csrf = admin_me["csrf_token"].as_str().unwrap().to_owned();
+    let users: Value = with_session(stack.http.get(stack.url("/api/admin/users?limit=10")), &admin, None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["users"].as_array().unwrap().len(), 2, "{users}");
+    let audit: Value = with_session(stack.http.get(stack.url("/api/admin/audit?limit=3")), &admin, None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 3);
+    let before = audit["next_before_id"].as_i64().expect("more pages");
+    let older: Value = with_session(
+        stack.http.get(stack.url(&format!("/api/admin/audit?limit=50&before_id={before}"))),
+        &admin,
+        None,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let actions: Vec<&str> =
+        older["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"session_ended") && actions.contains(&"login"), "{actions:?}");
+    let bad = with_session(stack.http.get(stack.url("/api/admin/audit?limit=9999")), &admin, None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    // An admin ends the pilot's session.
+    let pilot_user =
+        users["users"].as_array().unwrap().iter().find(|u| u["primary_character_id"] == alt.id).unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let detail: Value =
+        with_session(stack.http.get(stack.url(&format!("/api/admin/users/{pilot_user}"))), &admin, None)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let session_id = detail["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let ended = with_session(
+        stack.http.delete(stack.url(&format!("/api/admin/sessions/{session_id}"))),
+        &admin,
+        Some(&admin_csrf),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(ended.status().as_u16(), 204);
+    assert_eq!(me(&stack, &laptop).await.0, 401);
+}

@@ -41,6 +41,13 @@ fn router() -> Router<AppState> {
         .get("/api/auth/session", me)
         .get("/api/users/me", me)
         .post("/api/auth/logout", logout)
+        .get("/api/auth/sessions", my_sessions)
+        .route(hub_http::Method::Delete, "/api/auth/sessions/:id", end_my_session)
+        .post("/api/users/me/primary", set_primary)
+        .get("/api/admin/users", admin_users)
+        .get("/api/admin/users/:id", admin_user)
+        .route(hub_http::Method::Delete, "/api/admin/sessions/:id", admin_end_session)
+        .get("/api/admin/audit", admin_audit)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
@@ -290,6 +297,163 @@ async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Re
     let entry = Entry::new(Action::Logout).user(session.user_id).ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
     Ok(Response::new(204).with_header("set-cookie", session::clear_session_cookie()))
+}
+
+/// `?limit=` within 1..=200 (default 50).
+fn page_limit(req: &Request) -> Result<i64, ApiError> {
+    match req.query_param("limit") {
+        None => Ok(50),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| ApiError::bad_request("limit must be a number from 1 to 200")),
+    }
+}
+
+fn optional_number(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
+    req.query_param(name)
+        .map(|raw| raw.parse::<i64>().map_err(|_| ApiError::bad_request(format!("{name} must be a number"))))
+        .transpose()
+}
+
+#[derive(serde::Serialize)]
+struct SessionView {
+    id: uuid::Uuid,
+    current: bool,
+    created_at_ms: i64,
+    last_seen_at_ms: i64,
+    expires_at_ms: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+fn session_views(sessions: Vec<SessionRecord>, current: Option<uuid::Uuid>) -> Vec<SessionView> {
+    sessions
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            current: Some(s.id) == current,
+            created_at_ms: s.created_at_ms,
+            last_seen_at_ms: s.last_seen_at_ms,
+            expires_at_ms: s.idle_expires_at_ms.min(s.absolute_expires_at_ms),
+            ip: s.client.ip,
+            user_agent: s.client.user_agent,
+        })
+        .collect()
+}
+
+async fn my_sessions(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (_, current) = authenticate(&req, &pg).await?;
+    let sessions = session::list_for_user(&pg, &WorkerClock, current.user_id).await.map_err(internal)?;
+    Response::json(200, &serde_json::json!({ "sessions": session_views(sessions, Some(current.id)) }))
+}
+
+async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, current) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let id: uuid::Uuid = params.parse("id")?;
+    if !session::end(&pg, &WorkerClock, id, Some(current.user_id), "ended_by_user").await.map_err(internal)? {
+        return Err(ApiError::not_found("no such live session of yours"));
+    }
+    let entry = Entry::new(Action::SessionEnded)
+        .user(current.user_id)
+        .detail(serde_json::json!({ "session_id": id }))
+        .ip(client_info(&req).ip);
+    audit::record(&pg, &entry).await.map_err(internal)?;
+    Ok(Response::new(204))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrimaryRequest {
+    character_id: i64,
+}
+
+async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, current) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let body: PrimaryRequest = req.json()?;
+    accounts::set_primary(&pg, current.user_id, hub_domain::CharacterId(body.character_id)).await.map_err(
+        |e| match e {
+            accounts::AccountError::NotYours => ApiError::not_found(e.to_string()),
+            other => internal(other),
+        },
+    )?;
+    Ok(Response::new(204))
+}
+
+/// The admin behind the request, or 401/403. Site admins are character ids in configuration.
+async fn require_admin(
+    req: &Request,
+    pg: &PgClient,
+    env: &Env,
+) -> Result<(SessionToken, SessionRecord), ApiError> {
+    let (token, session) = authenticate(req, pg).await?;
+    let admins = config::site_admins(env);
+    let user = accounts::user_view(pg, session.user_id).await.map_err(internal)?;
+    if user.is_some_and(|u| u.characters.iter().any(|c| admins.contains(&c.id.0))) {
+        Ok((token, session))
+    } else {
+        Err(ApiError::forbidden("site admins only"))
+    }
+}
+
+async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    require_admin(&req, &pg, &state.env).await?;
+    let limit = page_limit(&req)?;
+    let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
+    let users = accounts::list_users(&pg, limit, offset).await.map_err(internal)?;
+    Response::json(200, &serde_json::json!({ "users": users, "limit": limit, "offset": offset }))
+}
+
+async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    require_admin(&req, &pg, &state.env).await?;
+    let user_id = hub_domain::UserId(params.parse("id")?);
+    let user = accounts::user_view(&pg, user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    let sessions = session::list_for_user(&pg, &WorkerClock, user_id).await.map_err(internal)?;
+    Response::json(200, &serde_json::json!({ "user": user, "sessions": session_views(sessions, None) }))
+}
+
+async fn admin_end_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, admin) = require_admin(&req, &pg, &state.env).await?;
+    require_csrf(&req, &token)?;
+    let id: uuid::Uuid = params.parse("id")?;
+    if !session::end(&pg, &WorkerClock, id, None, "ended_by_admin").await.map_err(internal)? {
+        return Err(ApiError::not_found("no such live session"));
+    }
+    let entry = Entry::new(Action::AdminAction)
+        .actor(admin.user_id)
+        .detail(serde_json::json!({ "ended_session": id }))
+        .ip(client_info(&req).ip);
+    audit::record(&pg, &entry).await.map_err(internal)?;
+    Ok(Response::new(204))
+}
+
+async fn admin_audit(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    require_admin(&req, &pg, &state.env).await?;
+    let limit = page_limit(&req)?;
+    let before = optional_number(&req, "before_id")?;
+    let user = req
+        .query_param("user_id")
+        .map(|raw| {
+            raw.parse().map(hub_domain::UserId).map_err(|_| ApiError::bad_request("user_id must be a uuid"))
+        })
+        .transpose()?;
+    let entries = audit::list(&pg, user, before, limit).await.map_err(internal)?;
+    let next_before_id =
+        (i64::try_from(entries.len()).unwrap_or(0) == limit).then(|| entries.last().map(|e| e.id)).flatten();
+    Response::json(200, &serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
 }
 
 thread_local! {

@@ -129,3 +129,30 @@ async fn a_failed_step_rolls_the_whole_sign_in_back() {
     // The connection is usable again after the rollback.
     assert!(sign_in(&pg, &OsRandom, &clock, &identity(4001, "x"), &Flow::Login, None).await.is_ok());
 }
+
+#[tokio::test]
+async fn admins_page_through_users_and_the_audit_log() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let clock = ManualClock::at(1);
+    for id in 5001..5004 {
+        sign_in(&pg, &OsRandom, &clock, &identity(id, "o"), &Flow::Login, None).await.unwrap();
+    }
+    let first = list_users(&pg, 2, 0).await.unwrap();
+    let second = list_users(&pg, 2, 2).await.unwrap();
+    assert_eq!((first.len(), second.len()), (2, 1));
+    assert!(first
+        .iter()
+        .chain(&second)
+        .all(|u| u.character_count == 1 && u.primary_character_name.is_some()));
+
+    let page = crate::audit::list(&pg, None, None, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(page[0].id > page[1].id, "newest first");
+    let rest = crate::audit::list(&pg, None, Some(page[1].id), 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].action, "login");
+    let own = crate::audit::list(&pg, Some(first[0].id), None, 10).await.unwrap();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].user_id, Some(first[0].id));
+}
