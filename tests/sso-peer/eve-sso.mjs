@@ -7,6 +7,7 @@
 // demo pilot logs in. Prints one JSON line with its URLs once it listens.
 //
 // usage: node eve-sso.mjs [port] (env CLIENT_ID, default hub-local)
+import { createServer } from "node:http";
 import { OAuth2Server } from "oauth2-mock-server";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
@@ -74,6 +75,34 @@ server.service.on("beforeRevoke", (_response, req) => {
 await server.start(port, "127.0.0.1");
 // Endpoints on the loopback address the server listens on; the issuer as it signs tokens.
 const base = server.issuer.url.replace("://localhost:", "://127.0.0.1:");
+
+// The demo's login page: pick a test pilot, then continue to the real /authorize with it.
+const pilots = [
+  { id: "90000001", name: "Demo Pilot", owner: "demo-owner-hash" },
+  { id: "90000002", name: "Demo Alt", owner: "demo-owner-hash" },
+  { id: "90000003", name: "Other Player", owner: "other-owner-hash" },
+];
+const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const picker = createServer((req, res) => {
+  const url = new URL(req.url, "http://picker");
+  if (url.pathname !== "/authorize") {
+    res.writeHead(404).end();
+    return;
+  }
+  const links = pilots
+    .map((p) => {
+      const query = new URLSearchParams(url.searchParams);
+      query.set("character_id", p.id);
+      query.set("character_name", p.name);
+      query.set("owner", p.owner);
+      return `<li><a href="${escape(`${base}/authorize?${query}`)}">${escape(p.name)}</a> <small>#${p.id}</small></li>`;
+    })
+    .join("");
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(`<!doctype html><meta charset="utf-8"><title>Demo EVE SSO</title>
+<h1>Demo EVE SSO</h1><p>Local test login: choose a pilot.</p><ul>${links}</ul>`);
+});
+await new Promise((resolve) => picker.listen(0, "127.0.0.1", resolve));
 console.log(
   JSON.stringify({
     issuer: server.issuer.url,
@@ -81,7 +110,11 @@ console.log(
     token_url: `${base}/token`,
     jwks_url: `${base}/jwks`,
     revoke_url: `${base}/revoke`,
+    demo_authorize_url: `http://127.0.0.1:${picker.address().port}/authorize`,
     client_id: clientId,
   }),
 );
-process.on("SIGTERM", () => server.stop().then(() => process.exit(0)));
+// Nothing to save: leave at once, whatever connections are still open.
+const stop = () => process.exit(0);
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
