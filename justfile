@@ -16,8 +16,8 @@ default:
 setup:
     scripts/setup.sh
 
-# Build every worker to wasm: `just build` (fast: --dev --no-opt) or `just build release`
-build profile="dev": setup
+# Build workers to wasm: `just build` (all, fast: --dev --no-opt), `just build release`, `just build release core`
+build profile="dev" *names: setup
     #!/usr/bin/env bash
     set -euo pipefail
     export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
@@ -25,7 +25,8 @@ build profile="dev": setup
     export CUSTOM_SHIM="$PWD/crates/hub-worker/js/shim.js"
     flags=(--dev --no-opt)
     [[ "{{profile}}" == release ]] && flags=(--release)
-    for w in {{workers}}; do
+    names="{{names}}"
+    for w in ${names:-{{workers}}}; do
       echo "building $w ({{profile}})"
       rm -rf "workers/$w/build"
       (cd "workers/$w" && worker-build "${flags[@]}" 2>&1 | grep -E "^(error|warning)|Finished" || true)
@@ -112,6 +113,6 @@ size: (build "release")
     done
 
 # Throughput of the core worker's /health/live against a Hono worker, both under `workerd serve` (ratio in one run)
-bench: (build "release")
+bench: (build "release" "core")
     command -v wrk >/dev/null || { [[ "$(id -u)" == 0 ]] && (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)); }
     bench/bench.py

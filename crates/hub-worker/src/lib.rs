@@ -1,7 +1,7 @@
 //! Glue between the Workers runtime and the hub's runtime-free crates.
 //!
 //! Everything here is an adapter: it converts, connects and forwards, and holds no domain logic.
-//! Worker crates call [`serve`] from `#[event(fetch)]` and [`get_stub`] for typed calls.
+//! Worker crates define their entry with [`worker_entry!`] and call other objects with [`get_stub`].
 
 pub mod bindings;
 mod convert;
@@ -45,10 +45,10 @@ pub struct AppState {
     pub request_id: String,
 }
 
-/// Serves one request through `router`: assigns a request id (every log line inside carries it, and
-/// error responses carry it as `x-request-id`), maps every failure to JSON, and logs the outcome: 5xx as errors, 4xx at info, successes at debug
-/// (the platform already records every request; a line per success would cost a third of the
-/// throughput of a small route).
+/// Serves one request through `router`: assigns a request id (every log line inside carries it,
+/// and error responses carry it as `x-request-id`), maps every failure to JSON, and logs the
+/// outcome: 5xx as errors, 4xx at info, successes at debug (the platform already records every
+/// request; a line per success would cost a third of the throughput of a small route).
 pub async fn serve(
     router: &hub_http::Router<AppState>,
     raw: Option<RawRoutes>,
