@@ -31,6 +31,10 @@ build profile="dev" *names: setup
       rm -rf "workers/$w/build"
       (cd "workers/$w" && worker-build "${flags[@]}" 2>&1 | grep -E "^(error|warning)|Finished" || true)
       test -f "workers/$w/build/worker/index.wasm" || { echo "build of $w failed"; exit 1; }
+      if [[ "{{profile}}" == release ]]; then
+        # worker-build skips wasm-opt with a custom entry shim; run it here.
+        "$WASM_OPT_BIN" -Oz -all "workers/$w/build/worker/index.wasm" -o "workers/$w/build/worker/index.wasm"
+      fi
     done
 
 # Apply the Postgres migrations to DATABASE_URL
