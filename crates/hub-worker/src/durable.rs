@@ -72,8 +72,7 @@ where
     Fut: Future<Output = Result<Vec<u8>, RpcError>>,
 {
     let request_id = crate::logging::request_id(req.headers().get("x-request-id").ok().flatten());
-    let logged_id = request_id.clone();
-    crate::logging::WithRequestId::new(&logged_id, async move {
+    crate::logging::WithRequestId::new(&request_id, async move {
         let path = req.path();
         let result = match parse_rpc_path(&path) {
             Some((iface, method)) => {
