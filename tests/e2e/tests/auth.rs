@@ -325,3 +325,50 @@ async fn site_admins_list_users_read_the_audit_log_and_end_sessions() {
     assert_eq!(ended.status().as_u16(), 204);
     assert_eq!(me(&stack, &laptop).await.0, 401);
 }
+
+#[tokio::test]
+async fn a_sold_character_moves_to_its_buyer_and_the_seller_is_logged_out() {
+    let stack = Stack::start().await;
+    let seller_main = Pilot { id: 2_112_000_401, name: "Golf", owner: "owner-seller" };
+    let sold = Pilot { id: 2_112_000_402, name: "Hotel", owner: "owner-seller" };
+    let seller = login_as(&stack, &seller_main).await;
+    let (url, cookie) = authorize(&stack, "/api/auth/character/start", Some(&seller), &sold).await;
+    let linked = callback(&stack, &url, &format!("{LOGIN_COOKIE}={cookie}; {SESSION_COOKIE}={seller}")).await;
+    assert_eq!(linked.status().as_u16(), 302);
+    assert_eq!(me(&stack, &seller).await.1["user"]["characters"].as_array().unwrap().len(), 2);
+
+    // The buyer logs in with the same character: EVE SSO now reports another owner hash.
+    let buyer = login_as(&stack, &Pilot { id: sold.id, name: "Hotel", owner: "owner-buyer" }).await;
+    let (status, body) = me(&stack, &buyer).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["primary_character_id"], sold.id, "the buyer's new account holds the character");
+
+    // The seller's sessions ended; logging in again shows the account without the sold character.
+    assert_eq!(me(&stack, &seller).await.0, 401);
+    let seller_again = login_as(&stack, &seller_main).await;
+    let (_, body) = me(&stack, &seller_again).await;
+    let ids: Vec<i64> =
+        body["user"]["characters"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![seller_main.id]);
+
+    // The audit log recorded the transfer.
+    let admin = login_as(&stack, &Pilot { id: 9000, name: "Admin", owner: "owner-admin" }).await;
+    let audit: Value = stack
+        .http
+        .get(stack.url("/api/admin/audit?limit=50"))
+        .header(COOKIE, format!("{SESSION_COOKIE}={admin}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let transfer = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "character_transferred")
+        .expect("transfer entry");
+    assert_eq!(transfer["character_id"], sold.id);
+    assert_eq!(transfer["detail"]["sessions_ended"], 1);
+}
