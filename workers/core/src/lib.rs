@@ -275,8 +275,7 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
         .await
         .map_err(internal)?
         .ok_or_else(|| ApiError::unauthorized("your account no longer exists"))?;
-    let admins = config::site_admins(&state.env);
-    let is_admin = user.characters.iter().any(|c| admins.contains(&c.id.0));
+    let is_admin = is_site_admin(&user, &state.env);
     Response::json(
         200,
         &serde_json::json!({
@@ -386,6 +385,12 @@ async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     Ok(Response::new(204))
 }
 
+/// Whether one of the user's characters is a configured site admin.
+fn is_site_admin(user: &accounts::UserView, env: &Env) -> bool {
+    let admins = config::site_admins(env);
+    user.characters.iter().any(|c| admins.contains(&c.id.0))
+}
+
 /// The admin behind the request, or 401/403. Site admins are character ids in configuration.
 async fn require_admin(
     req: &Request,
@@ -393,9 +398,8 @@ async fn require_admin(
     env: &Env,
 ) -> Result<(SessionToken, SessionRecord), ApiError> {
     let (token, session) = authenticate(req, pg).await?;
-    let admins = config::site_admins(env);
     let user = accounts::user_view(pg, session.user_id).await.map_err(internal)?;
-    if user.is_some_and(|u| u.characters.iter().any(|c| admins.contains(&c.id.0))) {
+    if user.is_some_and(|u| is_site_admin(&u, env)) {
         Ok((token, session))
     } else {
         Err(ApiError::forbidden("site admins only"))
