@@ -1,0 +1,338 @@
+//! The EVE token store's logic, over ports: tokens live encrypted (`hub-vault`) in Durable Object
+//! SQLite; [`TokenStore::access_token`] hands out an access token valid for at least a minute,
+//! refreshing it when needed.
+//!
+//! - The refresh token that comes back is stored, encrypted, before the new access token is returned.
+//! - `invalid_grant` marks the character's token invalid, with reason and time, unless another
+//!   execution stored a newer token meanwhile (a version counter tells): then that token is used and
+//!   nothing is destroyed.
+//! - Transient failures (5xx, 429, timeouts) back off exponentially with a next-retry time.
+//!
+//! Single flight (one refresh for many concurrent callers) is the Durable Object's job, with
+//! [`SingleFlight`]: input gates do not cover outbound fetches.
+#![forbid(unsafe_code)]
+
+mod single_flight;
+
+pub use single_flight::SingleFlight;
+
+use hub_auth::oauth::{self, ClientConfig, TokenError as OAuthError};
+use hub_domain::CharacterId;
+use hub_ports::{Clock, HttpTransport, Random, SqlError, SqlStorage, SqlValue};
+use hub_vault::{Aad, Keyring, VaultError};
+use serde::{Deserialize, Serialize};
+
+/// An access token is refreshed when it has less than this left.
+pub const MIN_VALIDITY_MS: i64 = 60_000;
+const FIRST_BACKOFF_MS: i64 = 5_000;
+const MAX_BACKOFF_MS: i64 = 10 * 60_000;
+const PURPOSE: &str = "eve-sso";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("no token stored for this character")]
+    NotFound,
+    #[error("the character's token is invalid: {reason}")]
+    Invalid { reason: String },
+    #[error("EVE SSO is unavailable; next attempt at {retry_at_ms}")]
+    Unavailable { retry_at_ms: i64 },
+    #[error("stored token cannot be decrypted: {0}")]
+    Vault(#[from] VaultError),
+    #[error("token storage failed: {0}")]
+    Storage(String),
+}
+
+impl From<SqlError> for TokenError {
+    fn from(e: SqlError) -> Self {
+        TokenError::Storage(e.to_string())
+    }
+}
+
+/// Tokens from a login or a refresh. `Debug` hides them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub access_expires_at_ms: i64,
+    pub scopes: Vec<String>,
+    pub owner_hash: String,
+}
+
+impl std::fmt::Debug for NewTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewTokens")
+            .field("access_expires_at_ms", &self.access_expires_at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A usable access token. `Debug` hides it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    pub token: String,
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken").field("expires_at_ms", &self.expires_at_ms).finish_non_exhaustive()
+    }
+}
+
+/// What users see about a character's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TokenHealth {
+    Valid {
+        scopes: Vec<String>,
+        access_expires_at_ms: i64,
+    },
+    /// Refreshing failed for a transient reason; the next attempt is scheduled.
+    Retrying {
+        scopes: Vec<String>,
+        next_retry_at_ms: i64,
+        failures: i64,
+    },
+    Invalid {
+        scopes: Vec<String>,
+        reason: String,
+        since_ms: i64,
+    },
+}
+
+/// Creates the token table. Idempotent.
+pub fn migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
+    storage.exec(
+        "CREATE TABLE IF NOT EXISTS eve_tokens (
+            character_id INTEGER PRIMARY KEY,
+            refresh_ct BLOB NOT NULL,
+            access_ct BLOB NOT NULL,
+            access_expires_at_ms INTEGER NOT NULL,
+            scopes TEXT NOT NULL,
+            owner_hash TEXT NOT NULL,
+            invalid_reason TEXT,
+            invalid_at_ms INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_retry_at_ms INTEGER,
+            version INTEGER NOT NULL
+        )",
+        &[],
+    )?;
+    Ok(())
+}
+
+struct Row {
+    refresh_ct: Vec<u8>,
+    access_ct: Vec<u8>,
+    access_expires_at_ms: i64,
+    scopes: Vec<String>,
+    invalid_reason: Option<String>,
+    invalid_at_ms: i64,
+    failures: i64,
+    next_retry_at_ms: Option<i64>,
+    version: i64,
+}
+
+pub struct TokenStore<'a, S, R, C> {
+    pub storage: &'a S,
+    pub keyring: &'a Keyring,
+    pub random: &'a R,
+    pub clock: &'a C,
+}
+
+fn aad<'a>(record: &'a str, field: &'a str) -> Aad<'a> {
+    Aad { purpose: PURPOSE, record, field }
+}
+
+impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
+    /// Stores a character's tokens (after a login), replacing what was there and clearing any
+    /// invalid mark.
+    pub fn put(&self, character: CharacterId, tokens: &NewTokens) -> Result<(), TokenError> {
+        let record = character.to_string();
+        let refresh_ct = hub_vault::seal(
+            self.keyring,
+            self.random,
+            aad(&record, "refresh_token"),
+            tokens.refresh_token.as_bytes(),
+        )?;
+        let access_ct = hub_vault::seal(
+            self.keyring,
+            self.random,
+            aad(&record, "access_token"),
+            tokens.access_token.as_bytes(),
+        )?;
+        self.storage.exec(
+            "INSERT INTO eve_tokens (character_id, refresh_ct, access_ct, access_expires_at_ms, scopes, owner_hash, version)
+             VALUES (?, ?, ?, ?, ?, ?, 1)
+             ON CONFLICT (character_id) DO UPDATE SET refresh_ct = excluded.refresh_ct, access_ct = excluded.access_ct,
+                access_expires_at_ms = excluded.access_expires_at_ms, scopes = excluded.scopes,
+                owner_hash = excluded.owner_hash, invalid_reason = NULL, invalid_at_ms = NULL, failures = 0,
+                next_retry_at_ms = NULL, version = eve_tokens.version + 1",
+            &[
+                SqlValue::Integer(character.0),
+                SqlValue::Blob(refresh_ct),
+                SqlValue::Blob(access_ct),
+                SqlValue::Integer(tokens.access_expires_at_ms),
+                SqlValue::Text(tokens.scopes.join(" ")),
+                SqlValue::Text(tokens.owner_hash.clone()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn load(&self, character: CharacterId) -> Result<Option<Row>, TokenError> {
+        let rows = self.storage.exec(
+            "SELECT refresh_ct, access_ct, access_expires_at_ms, scopes, invalid_reason, invalid_at_ms, failures,
+                    next_retry_at_ms, version
+             FROM eve_tokens WHERE character_id = ?",
+            &[SqlValue::Integer(character.0)],
+        )?;
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let shape = || TokenError::Storage("token row has an unexpected shape".into());
+        let blob = |v: &SqlValue| match v {
+            SqlValue::Blob(b) => Some(b.clone()),
+            _ => None,
+        };
+        Ok(Some(Row {
+            refresh_ct: row.first().and_then(blob).ok_or_else(shape)?,
+            access_ct: row.get(1).and_then(blob).ok_or_else(shape)?,
+            access_expires_at_ms: row.get(2).and_then(SqlValue::as_i64).ok_or_else(shape)?,
+            scopes: row
+                .get(3)
+                .and_then(SqlValue::as_str)
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            invalid_reason: row.get(4).and_then(SqlValue::as_str).map(str::to_owned),
+            invalid_at_ms: row.get(5).and_then(SqlValue::as_i64).unwrap_or_default(),
+            failures: row.get(6).and_then(SqlValue::as_i64).unwrap_or_default(),
+            next_retry_at_ms: row.get(7).and_then(SqlValue::as_i64),
+            version: row.get(8).and_then(SqlValue::as_i64).ok_or_else(shape)?,
+        }))
+    }
+
+    /// The token's health, or `Ok(None)` when nothing is stored for the character.
+    pub fn health(&self, character: CharacterId) -> Result<Option<TokenHealth>, TokenError> {
+        Ok(self.load(character)?.map(|row| match (row.invalid_reason, row.next_retry_at_ms) {
+            (Some(reason), _) => {
+                TokenHealth::Invalid { scopes: row.scopes, reason, since_ms: row.invalid_at_ms }
+            }
+            (None, Some(next)) => {
+                TokenHealth::Retrying { scopes: row.scopes, next_retry_at_ms: next, failures: row.failures }
+            }
+            (None, None) => {
+                TokenHealth::Valid { scopes: row.scopes, access_expires_at_ms: row.access_expires_at_ms }
+            }
+        }))
+    }
+
+    /// Deletes a character's tokens and returns the refresh token, so the caller can revoke it at
+    /// the SSO. `Ok(None)` when nothing was stored.
+    pub fn remove(&self, character: CharacterId) -> Result<Option<String>, TokenError> {
+        let Some(row) = self.load(character)? else { return Ok(None) };
+        self.storage
+            .exec("DELETE FROM eve_tokens WHERE character_id = ?", &[SqlValue::Integer(character.0)])?;
+        let record = character.to_string();
+        let refresh = hub_vault::open(self.keyring, aad(&record, "refresh_token"), &row.refresh_ct)?;
+        Ok(Some(String::from_utf8_lossy(&refresh).into_owned()))
+    }
+
+    /// An access token valid for at least [`MIN_VALIDITY_MS`], refreshed through `http` if needed.
+    pub async fn access_token(
+        &self,
+        http: &impl HttpTransport,
+        sso: &ClientConfig,
+        character: CharacterId,
+    ) -> Result<AccessToken, TokenError> {
+        let row = self.load(character)?.ok_or(TokenError::NotFound)?;
+        let now = self.clock.now_ms();
+        if let Some(reason) = row.invalid_reason {
+            return Err(TokenError::Invalid { reason });
+        }
+        let record = character.to_string();
+        if row.access_expires_at_ms - now >= MIN_VALIDITY_MS {
+            let token = hub_vault::open(self.keyring, aad(&record, "access_token"), &row.access_ct)?;
+            return Ok(AccessToken {
+                token: String::from_utf8_lossy(&token).into_owned(),
+                expires_at_ms: row.access_expires_at_ms,
+            });
+        }
+        if let Some(retry_at_ms) = row.next_retry_at_ms.filter(|t| *t > now) {
+            return Err(TokenError::Unavailable { retry_at_ms });
+        }
+        let refresh = hub_vault::open(self.keyring, aad(&record, "refresh_token"), &row.refresh_ct)?;
+        let request = oauth::refresh(sso, &String::from_utf8_lossy(&refresh));
+        let answer = http.send(request).await;
+        let outcome = match answer {
+            Ok(response) => oauth::parse_token_response(&response),
+            Err(_) => Err(OAuthError::Unavailable(0)),
+        };
+        let now = self.clock.now_ms();
+        match outcome {
+            Ok(tokens) => {
+                let refresh_token =
+                    tokens.refresh_token.unwrap_or_else(|| String::from_utf8_lossy(&refresh).into_owned());
+                let new = NewTokens {
+                    access_expires_at_ms: now + tokens.expires_in.saturating_mul(1000),
+                    access_token: tokens.access_token,
+                    refresh_token,
+                    scopes: row.scopes,
+                    owner_hash: self.owner_hash(character)?,
+                };
+                // Stored (encrypted) before anyone uses the new tokens.
+                self.put(character, &new)?;
+                Ok(AccessToken { token: new.access_token, expires_at_ms: new.access_expires_at_ms })
+            }
+            Err(OAuthError::InvalidGrant) => {
+                // Another execution may have refreshed meanwhile; its token must survive.
+                let changed = self.storage.exec(
+                    "UPDATE eve_tokens SET invalid_reason = 'invalid_grant', invalid_at_ms = ?
+                     WHERE character_id = ? AND version = ? RETURNING character_id",
+                    &[SqlValue::Integer(now), SqlValue::Integer(character.0), SqlValue::Integer(row.version)],
+                )?;
+                if changed.is_empty() {
+                    let current = self.load(character)?.ok_or(TokenError::NotFound)?;
+                    if current.invalid_reason.is_none()
+                        && current.access_expires_at_ms - now >= MIN_VALIDITY_MS
+                    {
+                        let token =
+                            hub_vault::open(self.keyring, aad(&record, "access_token"), &current.access_ct)?;
+                        return Ok(AccessToken {
+                            token: String::from_utf8_lossy(&token).into_owned(),
+                            expires_at_ms: current.access_expires_at_ms,
+                        });
+                    }
+                }
+                Err(TokenError::Invalid { reason: "invalid_grant".into() })
+            }
+            Err(_) => {
+                let failures = row.failures + 1;
+                let exponent = u32::try_from(failures - 1).unwrap_or(u32::MAX).min(16);
+                let backoff = FIRST_BACKOFF_MS.saturating_mul(1 << exponent).min(MAX_BACKOFF_MS);
+                let retry_at_ms = now + backoff;
+                self.storage.exec(
+                    "UPDATE eve_tokens SET failures = ?, next_retry_at_ms = ? WHERE character_id = ? AND version = ?",
+                    &[
+                        SqlValue::Integer(failures),
+                        SqlValue::Integer(retry_at_ms),
+                        SqlValue::Integer(character.0),
+                        SqlValue::Integer(row.version),
+                    ],
+                )?;
+                Err(TokenError::Unavailable { retry_at_ms })
+            }
+        }
+    }
+
+    fn owner_hash(&self, character: CharacterId) -> Result<String, TokenError> {
+        let rows = self.storage.exec(
+            "SELECT owner_hash FROM eve_tokens WHERE character_id = ?",
+            &[SqlValue::Integer(character.0)],
+        )?;
+        Ok(rows.first().and_then(|r| r.first()).and_then(SqlValue::as_str).unwrap_or_default().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,198 @@
+use super::*;
+use hub_native::SqliteStorage;
+use hub_ports::{
+    ManualClock, OutboundRequest, OutboundResponse, ScriptedTransport, SeededRandom, TransportError,
+};
+
+const CHARACTER: CharacterId = CharacterId(2_112_625_428);
+const T0: i64 = 1_800_000_000_000;
+
+struct Fixture {
+    storage: SqliteStorage,
+    keyring: Keyring,
+    random: SeededRandom,
+    clock: ManualClock,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let storage = SqliteStorage::in_memory();
+        migrate(&storage).unwrap();
+        migrate(&storage).unwrap();
+        let keyring = Keyring::new(hub_vault::KeyId(1), [(hub_vault::KeyId(1), [7u8; 32])]).unwrap();
+        Self { storage, keyring, random: SeededRandom::new(5), clock: ManualClock::at(T0) }
+    }
+
+    fn store(&self) -> TokenStore<'_, SqliteStorage, SeededRandom, ManualClock> {
+        TokenStore {
+            storage: &self.storage,
+            keyring: &self.keyring,
+            random: &self.random,
+            clock: &self.clock,
+        }
+    }
+}
+
+fn sso() -> ClientConfig {
+    ClientConfig {
+        authorize_url: "https://sso.example/authorize".into(),
+        token_url: "https://sso.example/token".into(),
+        client_id: "hub".into(),
+        client_secret: "secret".into(),
+        redirect_uri: "https://hub.example/api/auth/callback".into(),
+    }
+}
+
+fn tokens(access: &str, refresh: &str, expires_at_ms: i64) -> NewTokens {
+    NewTokens {
+        access_token: access.into(),
+        refresh_token: refresh.into(),
+        access_expires_at_ms: expires_at_ms,
+        scopes: vec!["publicData".into(), "esi-wallet.read_character_wallet.v1".into()],
+        owner_hash: "owner".into(),
+    }
+}
+
+fn answer(status: u16, body: &str) -> OutboundResponse {
+    OutboundResponse { status, headers: vec![], body: body.as_bytes().to_vec() }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    futures::executor::block_on(future)
+}
+
+#[test]
+fn tokens_are_stored_encrypted_and_served_while_valid() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("access-1", "refresh-1", T0 + 20 * 60_000)).unwrap();
+    let raw = f.storage.exec("SELECT refresh_ct, access_ct FROM eve_tokens", &[]).unwrap();
+    for cell in &raw[0] {
+        let SqlValue::Blob(bytes) = cell else { panic!("ciphertext is a blob") };
+        assert!(!bytes.windows(7).any(|w| w == b"refresh" || w == b"access-"), "no plaintext at rest");
+    }
+    let http = ScriptedTransport::new();
+    let token = block_on(f.store().access_token(&http, &sso(), CHARACTER)).unwrap();
+    assert_eq!(token.token, "access-1");
+    assert!(http.requests().is_empty(), "no refresh while valid");
+    assert!(!format!("{token:?}").contains("access-1"), "tokens never reach logs");
+    assert_eq!(
+        f.store().health(CHARACTER).unwrap(),
+        Some(TokenHealth::Valid {
+            scopes: vec!["publicData".into(), "esi-wallet.read_character_wallet.v1".into()],
+            access_expires_at_ms: T0 + 20 * 60_000
+        })
+    );
+    assert_eq!(block_on(f.store().access_token(&http, &sso(), CharacterId(1))), Err(TokenError::NotFound));
+}
+
+#[test]
+fn an_expiring_token_is_refreshed_and_the_new_refresh_token_stored_first() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("access-1", "refresh-1", T0 + 30_000)).unwrap();
+    let http = ScriptedTransport::new();
+    http.push(Ok(answer(
+        200,
+        r#"{"access_token":"access-2","expires_in":1199,"token_type":"Bearer","refresh_token":"refresh-2"}"#,
+    )));
+    let token = block_on(f.store().access_token(&http, &sso(), CHARACTER)).unwrap();
+    assert_eq!((token.token.as_str(), token.expires_at_ms), ("access-2", T0 + 1_199_000));
+    let sent: Vec<OutboundRequest> = http.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        String::from_utf8(sent[0].body.clone()).unwrap(),
+        "grant_type=refresh_token&refresh_token=refresh-1"
+    );
+    // The rotated refresh token is what the store now holds.
+    assert_eq!(f.store().remove(CHARACTER).unwrap().as_deref(), Some("refresh-2"));
+    assert_eq!(f.store().health(CHARACTER).unwrap(), None);
+}
+
+#[test]
+fn invalid_grant_marks_the_token_invalid_with_reason_and_time() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("a", "r", T0)).unwrap();
+    let http = ScriptedTransport::new();
+    http.push(Ok(answer(400, r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#)));
+    let result = block_on(f.store().access_token(&http, &sso(), CHARACTER));
+    assert_eq!(result, Err(TokenError::Invalid { reason: "invalid_grant".into() }));
+    assert!(matches!(f.store().health(CHARACTER).unwrap(), Some(TokenHealth::Invalid { since_ms: T0, .. })));
+    // No further calls to the SSO for a dead grant.
+    assert!(block_on(f.store().access_token(&http, &sso(), CHARACTER)).is_err());
+    assert_eq!(http.requests().len(), 1);
+    // A new login revives it.
+    f.store().put(CHARACTER, &tokens("b", "r2", T0 + 3_600_000)).unwrap();
+    assert_eq!(block_on(f.store().access_token(&http, &sso(), CHARACTER)).unwrap().token, "b");
+}
+
+/// A transport that lets another execution store a newer token while the refresh is in flight.
+struct Racing<'a> {
+    fixture: &'a Fixture,
+}
+
+impl HttpTransport for Racing<'_> {
+    async fn send(&self, _request: OutboundRequest) -> Result<OutboundResponse, TransportError> {
+        // The winner refreshed first and stored its rotated tokens...
+        self.fixture
+            .store()
+            .put(CHARACTER, &tokens("winner-access", "winner-refresh", T0 + 1_200_000))
+            .unwrap();
+        // ...so our (now stale) refresh token is refused.
+        Ok(answer(400, r#"{"error":"invalid_grant"}"#))
+    }
+}
+
+#[test]
+fn a_refresh_that_loses_a_race_keeps_the_winners_token() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("old", "old-refresh", T0)).unwrap();
+    let token = block_on(f.store().access_token(&Racing { fixture: &f }, &sso(), CHARACTER)).unwrap();
+    assert_eq!(token.token, "winner-access");
+    assert!(matches!(f.store().health(CHARACTER).unwrap(), Some(TokenHealth::Valid { .. })));
+    assert_eq!(f.store().remove(CHARACTER).unwrap().as_deref(), Some("winner-refresh"));
+}
+
+#[test]
+fn transient_failures_back_off_with_a_next_retry_time() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("a", "r", T0)).unwrap();
+    let http = ScriptedTransport::new();
+    http.push(Ok(answer(502, "bad gateway")));
+    assert_eq!(
+        block_on(f.store().access_token(&http, &sso(), CHARACTER)),
+        Err(TokenError::Unavailable { retry_at_ms: T0 + 5_000 })
+    );
+    // Before the retry time nothing is sent.
+    assert_eq!(
+        block_on(f.store().access_token(&http, &sso(), CHARACTER)),
+        Err(TokenError::Unavailable { retry_at_ms: T0 + 5_000 })
+    );
+    assert_eq!(http.requests().len(), 1);
+    assert!(matches!(f.store().health(CHARACTER).unwrap(), Some(TokenHealth::Retrying { failures: 1, .. })));
+
+    f.clock.advance_ms(5_000);
+    http.push(Err(TransportError::Timeout));
+    assert_eq!(
+        block_on(f.store().access_token(&http, &sso(), CHARACTER)),
+        Err(TokenError::Unavailable { retry_at_ms: T0 + 15_000 }),
+        "doubling"
+    );
+
+    f.clock.advance_ms(10_000);
+    http.push(Ok(answer(200, r#"{"access_token":"fresh","expires_in":1200,"token_type":"Bearer"}"#)));
+    assert_eq!(block_on(f.store().access_token(&http, &sso(), CHARACTER)).unwrap().token, "fresh");
+    assert!(matches!(f.store().health(CHARACTER).unwrap(), Some(TokenHealth::Valid { .. })), "recovered");
+    assert_eq!(
+        f.store().remove(CHARACTER).unwrap().as_deref(),
+        Some("r"),
+        "no rotation: the old refresh token stays"
+    );
+}
+
+#[test]
+fn a_tampered_ciphertext_is_a_typed_error() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("a", "r", T0 + 3_600_000)).unwrap();
+    f.storage.exec("UPDATE eve_tokens SET access_ct = refresh_ct", &[]).unwrap();
+    let result = block_on(f.store().access_token(&ScriptedTransport::new(), &sso(), CHARACTER));
+    assert_eq!(result, Err(TokenError::Vault(VaultError::Tampered)), "a ciphertext moved between fields");
+}
