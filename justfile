@@ -58,6 +58,8 @@ dev port="8787": (build "dev")
     else
       # No EVE application credentials: the local SSO peer in demo mode, with a pilot picker.
       rm -f .local/sso-peer.json
+      # One vault key per checkout, kept across runs so stored tokens stay readable.
+      [[ -s .local/vault-key ]] || scripts/node22 -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .local/vault-key
       scripts/node22 tests/sso-peer/eve-sso.mjs 0 > .local/sso-peer.json 2> .local/sso-peer.log &
       peer_pid=$!
       for _ in $(seq 100); do [[ -s .local/sso-peer.json ]] && break; sleep 0.1; done
@@ -75,6 +77,7 @@ dev port="8787": (build "dev")
           `EVE_SSO_ISSUER=${peer.issuer}`,
           `PUBLIC_ORIGIN=${origin}`,
           "SITE_ADMIN_CHARACTER_IDS=90000001",
+          `TOKEN_VAULT_KEYS=1:${require("fs").readFileSync(".local/vault-key", "utf8").trim()}`,
         ].join("\n"));
       ' "$marker" "http://127.0.0.1:{{port}}" > "$vars"
       sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin)"

@@ -19,7 +19,12 @@ await server.issuer.keys.generate("RS256");
 
 const codes = new Map(); // authorization code -> character
 const refreshTokens = new Map(); // refresh token -> character
-const stats = { token_requests: 0 };
+const stats = { token_requests: 0, refresh_grants: 0 };
+// Access token lifetime in seconds (EVE's is 20 minutes). Tests shorten the one issued at login, so
+// the first use after a login needs a refresh; refreshed tokens get the full lifetime.
+const accessTokenTtl = 1200;
+const loginAccessTokenTtl = Number(process.env.LOGIN_ACCESS_TOKEN_TTL ?? accessTokenTtl);
+const ttlFor = (body) => (body.grant_type === "authorization_code" ? loginAccessTokenTtl : accessTokenTtl);
 
 server.service.on("beforeAuthorizeRedirect", (redirect, req) => {
   const query = new URL(req.url, "http://peer").searchParams;
@@ -38,7 +43,7 @@ function characterOf(body) {
 }
 
 server.service.on("beforeTokenSigning", (token, req) => {
-  stats.token_requests += 1;
+  token.payload.exp = Math.floor(Date.now() / 1000) + ttlFor(req.body);
   const who = characterOf(req.body);
   if (!who) return;
   delete token.payload.amr;
@@ -55,7 +60,10 @@ server.service.on("beforeTokenSigning", (token, req) => {
   });
 });
 
+// Counted here, once per token request (signing also runs for the id_token).
 server.service.on("beforeResponse", (response, req) => {
+  stats.token_requests += 1;
+  if (req.body.grant_type === "refresh_token") stats.refresh_grants += 1;
   const who = characterOf(req.body);
   if (!who) {
     // An unknown or used code, or a revoked refresh token: what EVE SSO answers.
@@ -64,6 +72,7 @@ server.service.on("beforeResponse", (response, req) => {
     return;
   }
   if (req.body.grant_type === "authorization_code") codes.delete(req.body.code); // single use
+  response.body.expires_in = ttlFor(req.body);
   if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, who);
 });
 
@@ -85,6 +94,25 @@ const pilots = [
 const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const picker = createServer((req, res) => {
   const url = new URL(req.url, "http://picker");
+  if (url.pathname === "/slow/token" && req.method === "POST") {
+    // The token endpoint, answered after a delay: lets tests overlap concurrent refreshes.
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      await new Promise((r) => setTimeout(r, Number(process.env.SLOW_TOKEN_MS ?? 500)));
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers["content-length"];
+      const upstream = await fetch(`${base}/token`, { method: "POST", headers, body: Buffer.concat(chunks) });
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    return;
+  }
+  if (url.pathname === "/__stats") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
+    return;
+  }
   if (url.pathname !== "/authorize") {
     res.writeHead(404).end();
     return;
@@ -111,6 +139,8 @@ console.log(
     jwks_url: `${base}/jwks`,
     revoke_url: `${base}/revoke`,
     demo_authorize_url: `http://127.0.0.1:${picker.address().port}/authorize`,
+    stats_url: `http://127.0.0.1:${picker.address().port}/__stats`,
+    slow_token_url: `http://127.0.0.1:${picker.address().port}/slow/token`,
     client_id: clientId,
   }),
 );

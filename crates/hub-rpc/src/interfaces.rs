@@ -1,8 +1,11 @@
 //! Every RPC interface of the hub, each declared once.
 
+use crate::{RpcError, RpcErrorCode};
 use hub_auth::oauth::{Begun, Flow, Pending, Provider};
 use hub_domain::health::ProbeRecord;
+use hub_domain::CharacterId;
 use hub_domain::Service;
+use hub_tokens::{AccessToken, NewTokens, TokenHealth};
 use serde::{Deserialize, Serialize};
 
 /// Asks a Durable Object to prove its SQLite storage works.
@@ -45,10 +48,47 @@ crate::rpc_interface! {
     }
 }
 
+/// A character's tokens, after a login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutTokens {
+    pub character_id: CharacterId,
+    pub tokens: NewTokens,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CharacterRequest {
+    pub character_id: CharacterId,
+}
+
+crate::rpc_interface! {
+    /// Served by the eve-token-store worker's `EveTokenStore` object, one per character.
+    pub interface TokenStore as "tokens", handler TokenStoreHandler {
+        /// Stores (encrypted) the tokens of a login.
+        fn put(PutTokens) -> ();
+        /// An access token valid for at least a minute; one refresh for many concurrent callers.
+        /// `not_found`: nothing stored; `conflict`: the token is invalid; `unavailable`: retry later.
+        fn access_token(CharacterRequest) -> AccessToken;
+        /// The token's health, `None` when nothing is stored.
+        fn health(CharacterRequest) -> Option<TokenHealth>;
+    }
+}
+
+/// How token store errors cross the RPC boundary.
+pub fn token_error(error: &hub_tokens::TokenError) -> RpcError {
+    use hub_tokens::TokenError;
+    let code = match error {
+        TokenError::NotFound => RpcErrorCode::NotFound,
+        TokenError::Invalid { .. } => RpcErrorCode::Conflict,
+        TokenError::Unavailable { .. } => RpcErrorCode::Unavailable,
+        TokenError::Vault(_) | TokenError::Storage(_) => RpcErrorCode::Internal,
+    };
+    RpcError::new(code, error.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{parse_rpc_path, Client, LoopbackTransport, RpcError, RpcErrorCode};
+    use crate::{parse_rpc_path, Client, LoopbackTransport};
     use futures::executor::block_on;
     use std::cell::Cell;
 

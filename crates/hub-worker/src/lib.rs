@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod health;
 pub mod logging;
 pub mod pg;
+pub mod sso;
 mod stub;
 
 pub use convert::{to_hub_request, to_worker_response};

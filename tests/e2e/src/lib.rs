@@ -32,6 +32,8 @@ pub struct Stack {
     /// The local EVE SSO (oauth2-mock-server) the stack logs in against.
     pub sso: SsoPeer,
     database: TestDatabase,
+    /// This stack's token vault key (base64 of 32 random bytes), the same across restarts.
+    vault_key: String,
     work_dir: PathBuf,
     child: Option<Child>,
     port: u16,
@@ -45,6 +47,10 @@ pub struct SsoPeerInfo {
     pub token_url: String,
     pub jwks_url: String,
     pub client_id: String,
+    /// Counters of the peer (`token_requests`, `refresh_grants`).
+    pub stats_url: String,
+    /// The token endpoint answering after half a second, so concurrent refreshes overlap.
+    pub slow_token_url: String,
 }
 
 pub struct SsoPeer {
@@ -60,6 +66,8 @@ impl SsoPeer {
         let mut child = Command::new(root.join("scripts/node22"))
             .arg(root.join("tests/sso-peer/eve-sso.mjs"))
             .arg("0")
+            // Shorter than the token store's one-minute margin: the first use after a login refreshes.
+            .env("LOGIN_ACCESS_TOKEN_TTL", "50")
             .current_dir(&root)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -109,8 +117,22 @@ impl Stack {
             .build()
             .expect("http client");
         let sso = SsoPeer::start(&work_dir.join("sso.log"));
-        let mut stack =
-            Self { base_url: String::new(), http, sso, database, work_dir, child: None, port: free_port() };
+        let vault_key = {
+            use base64::Engine;
+            let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
+            key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            base64::engine::general_purpose::STANDARD.encode(key)
+        };
+        let mut stack = Self {
+            base_url: String::new(),
+            http,
+            sso,
+            database,
+            vault_key,
+            work_dir,
+            child: None,
+            port: free_port(),
+        };
         stack.launch().await;
         stack
     }
@@ -174,8 +196,14 @@ impl Stack {
         let vars = format!(
             "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
-             SITE_ADMIN_CHARACTER_IDS=9000\n",
-            sso.client_id, sso.authorize_url, sso.token_url, sso.jwks_url, sso.issuer, self.port
+             SITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS=1:{}\n",
+            sso.client_id,
+            sso.authorize_url,
+            sso.slow_token_url,
+            sso.jwks_url,
+            sso.issuer,
+            self.port,
+            self.vault_key
         );
         std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
         dir

@@ -98,6 +98,9 @@ async fn login_link_an_alt_and_log_out() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["primary_character_id"], main.id);
     assert_eq!(body["user"]["characters"][0]["name"], "Alpha");
+    // The login's tokens went, encrypted, to the character's token store object.
+    assert_eq!(body["user"]["characters"][0]["token"]["status"], "valid", "{body}");
+    assert_eq!(body["user"]["characters"][0]["token"]["scopes"][0], "publicData", "{body}");
     assert_eq!(body["is_admin"], false);
     let csrf = body["csrf_token"].as_str().unwrap().to_owned();
 
@@ -371,4 +374,39 @@ async fn a_sold_character_moves_to_its_buyer_and_the_seller_is_logged_out() {
         .expect("transfer entry");
     assert_eq!(transfer["character_id"], sold.id);
     assert_eq!(transfer["detail"]["sessions_ended"], 1);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_token_requests_make_one_refresh_call() {
+    let stack = Stack::start().await;
+    let pilot = Pilot { id: 2_112_000_501, name: "India", owner: "owner-i" };
+    let session = login_as(&stack, &pilot).await;
+    let (_, body) = me(&stack, &session).await;
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    let stats = || async {
+        stack.http.get(&stack.sso.info.stats_url).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    assert_eq!(stats().await["refresh_grants"], 0);
+
+    // The login's access token lives 50 s, under the store's one-minute margin: the first request
+    // needs a refresh, the twenty concurrent ones must share it, and the refreshed token serves the rest.
+    let url = stack.url(&format!("/api/users/me/characters/{}/token-check", pilot.id));
+    let requests = (0..20).map(|_| with_session(stack.http.post(&url), &session, Some(&csrf)).send());
+    let responses = futures::future::join_all(requests).await;
+    for response in responses {
+        let response = response.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    }
+    assert_eq!(stats().await["refresh_grants"], 1, "exactly one call to the token endpoint");
+
+    // Someone else's character is refused.
+    let other = with_session(
+        stack.http.post(stack.url("/api/users/me/characters/1/token-check")),
+        &session,
+        Some(&csrf),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(other.status().as_u16(), 404);
 }

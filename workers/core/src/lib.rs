@@ -3,9 +3,6 @@
 //! Thin glue only: the flows live in `hub-auth` (login state, sessions, accounts) and `hub-sso`
 //! (token validation); this crate reads configuration, wires the ports and maps errors to HTTP.
 
-mod config;
-
-use config::SsoConfig;
 use hub_auth::accounts::{self, LoginIdentity};
 use hub_auth::audit::{self, Action, Entry};
 use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, LOGIN_COOKIE};
@@ -14,12 +11,16 @@ use hub_db::pg::PgClient;
 use hub_domain::Service;
 use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_ports::{HttpTransport, OsRandom};
-use hub_rpc::interfaces::{BeginLogin, FinishLogin, LoginStates, LoginStatesHandler};
+use hub_rpc::interfaces::{
+    BeginLogin, CharacterRequest, FinishLogin, LoginStates, LoginStatesHandler, PutTokens, TokenStore,
+};
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_sso::jwks::{JwksCache, VerifyError};
 use hub_sso::jwt::Expectations;
+use hub_tokens::NewTokens;
 use hub_worker::durable::DurableSql;
 use hub_worker::fetch::FetchTransport;
+use hub_worker::sso::{self as config, SsoConfig};
 use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
 use std::rc::Rc;
 use std::time::Duration;
@@ -44,6 +45,7 @@ fn router() -> Router<AppState> {
         .get("/api/auth/sessions", my_sessions)
         .route(hub_http::Method::Delete, "/api/auth/sessions/:id", end_my_session)
         .post("/api/users/me/primary", set_primary)
+        .post("/api/users/me/characters/:id/token-check", token_check)
         .get("/api/admin/users", admin_users)
         .get("/api/admin/users/:id", admin_user)
         .route(hub_http::Method::Delete, "/api/admin/sessions/:id", admin_end_session)
@@ -179,7 +181,7 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
         Err(e) => return Err(e.into()),
     };
 
-    let claims = exchange_and_verify(&sso, &pg, &req, &code, &pending.code_verifier).await?;
+    let (claims, tokens) = exchange_and_verify(&sso, &pg, &req, &code, &pending.code_verifier).await?;
 
     let identity = LoginIdentity {
         character_id: claims.character_id,
@@ -187,6 +189,7 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
         owner_hash: claims.owner_hash,
         scopes: claims.scopes,
     };
+    let access_expires_at_ms = claims.expires_at.saturating_mul(1000);
     let client = client_info(&req);
     let signed_in =
         accounts::sign_in(&pg, &OsRandom, &WorkerClock, &identity, &pending.flow, client.ip.as_deref())
@@ -198,6 +201,7 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
                 }
                 other => internal(other),
             })?;
+    store_tokens(&state, &identity, tokens, access_expires_at_ms).await;
     if let Some(previous) = signed_in.transferred_from {
         tracing::info!(character = %identity.character_id, previous_user = %previous, "character transfer detected");
     }
@@ -232,7 +236,7 @@ async fn exchange_and_verify(
     req: &Request,
     code: &str,
     code_verifier: &str,
-) -> Result<hub_sso::jwt::EveClaims, ApiError> {
+) -> Result<(hub_sso::jwt::EveClaims, oauth::TokenResponse), ApiError> {
     let http = sso_http();
     let exchange = oauth::code_exchange(&sso.client, code, code_verifier);
     let tokens = match http
@@ -256,7 +260,7 @@ async fn exchange_and_verify(
         leeway_secs: config::LEEWAY_SECS,
     };
     match jwks.verify(&http, &WorkerClock, &tokens.access_token, &expect).await {
-        Ok(claims) => Ok(claims),
+        Ok(claims) => Ok((claims, tokens)),
         Err(VerifyError::KeysUnavailable(reason)) => {
             let error = ApiError::unavailable("EVE SSO's signing keys are unavailable; try again");
             Err(login_failed(pg, req, &format!("jwks: {reason}"), error).await)
@@ -268,6 +272,67 @@ async fn exchange_and_verify(
     }
 }
 
+/// Hands the login's tokens to the character's token store object (encrypted there). A failure
+/// does not undo the login: the character then shows no token health until the next login.
+async fn store_tokens(
+    state: &AppState,
+    identity: &LoginIdentity,
+    tokens: oauth::TokenResponse,
+    access_expires_at_ms: i64,
+) {
+    let Some(refresh_token) = tokens.refresh_token else {
+        tracing::warn!(character = %identity.character_id, "EVE SSO returned no refresh token");
+        return;
+    };
+    let put = PutTokens {
+        character_id: identity.character_id,
+        tokens: NewTokens {
+            access_token: tokens.access_token,
+            refresh_token,
+            access_expires_at_ms,
+            scopes: identity.scopes.clone(),
+            owner_hash: identity.owner_hash.clone(),
+        },
+    };
+    let result = async {
+        let store = token_store(state, identity.character_id)?;
+        store.put(&put).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(character = %identity.character_id, error = %e, "storing the login's tokens failed");
+    }
+}
+
+fn token_store(
+    state: &AppState,
+    character: hub_domain::CharacterId,
+) -> Result<hub_rpc::Client<TokenStore, hub_worker::DurableObjectTransport>, RpcError> {
+    get_stub::<TokenStore>(
+        &state.env,
+        bindings::EVE_TOKEN_STORE,
+        &character.to_string(),
+        Some(&state.request_id),
+    )
+}
+
+/// Each character's token health from its token store object (`null` when none is stored or the
+/// store cannot answer), fetched concurrently.
+async fn token_health(state: &AppState, user: &accounts::UserView) -> Vec<serde_json::Value> {
+    let checks = user.characters.iter().map(|c| async move {
+        let result =
+            async { token_store(state, c.id)?.health(&CharacterRequest { character_id: c.id }).await }.await;
+        match result {
+            Ok(health) => serde_json::to_value(health).unwrap_or(serde_json::Value::Null),
+            Err(e) => {
+                tracing::warn!(character = %c.id, error = %e, "token health unavailable");
+                serde_json::json!({ "status": "unknown", "reason": "the token store did not answer" })
+            }
+        }
+    });
+    futures::future::join_all(checks).await
+}
+
 async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = database(&state).await?;
     let (token, session) = authenticate(&req, &pg).await?;
@@ -276,10 +341,17 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
         .map_err(internal)?
         .ok_or_else(|| ApiError::unauthorized("your account no longer exists"))?;
     let is_admin = is_site_admin(&user, &state.env);
+    let health = token_health(&state, &user).await;
+    let mut user_json = serde_json::to_value(&user).map_err(internal)?;
+    if let Some(characters) = user_json["characters"].as_array_mut() {
+        for (character, token) in characters.iter_mut().zip(health) {
+            character["token"] = token;
+        }
+    }
     Response::json(
         200,
         &serde_json::json!({
-            "user": user,
+            "user": user_json,
             "is_admin": is_admin,
             "csrf_token": token.csrf_token(),
             "session": { "id": session.id, "expires_at_ms": session.idle_expires_at_ms.min(session.absolute_expires_at_ms) },
@@ -383,6 +455,32 @@ async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Resu
         },
     )?;
     Ok(Response::new(204))
+}
+
+/// Asks the character's token store for a usable access token now (refreshing it if needed) and
+/// answers with its health: the dashboard's "check now".
+async fn token_check(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, current) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let character = hub_domain::CharacterId(params.parse("id")?);
+    let user = accounts::user_view(&pg, current.user_id).await.map_err(internal)?;
+    if !user.is_some_and(|u| u.characters.iter().any(|c| c.id == character)) {
+        return Err(ApiError::not_found("this character is not on your account"));
+    }
+    let access =
+        token_store(&state, character)?.access_token(&CharacterRequest { character_id: character }).await;
+    match access {
+        Ok(access) => Response::json(
+            200,
+            &serde_json::json!({ "status": "valid", "expires_at_ms": access.expires_at_ms }),
+        ),
+        Err(e) if e.code == RpcErrorCode::Conflict => Err(ApiError::new(409, "token_invalid", e.message)),
+        Err(e) if e.code == RpcErrorCode::NotFound => {
+            Err(ApiError::not_found("no token stored; log in with this character again"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Whether one of the user's characters is a configured site admin.

@@ -1,4 +1,4 @@
-//! Core's configuration, from the environment (`[vars]` in wrangler config, `.dev.vars` locally,
+//! EVE SSO configuration, from the environment (`[vars]` in wrangler config, `.dev.vars` locally,
 //! `wrangler secret put` for secrets). Defaults point at CCP's EVE SSO.
 
 use hub_auth::oauth::ClientConfig;
