@@ -126,6 +126,7 @@ struct Row {
     access_ct: Vec<u8>,
     access_expires_at_ms: i64,
     scopes: Vec<String>,
+    owner_hash: String,
     invalid_reason: Option<String>,
     invalid_at_ms: i64,
     failures: i64,
@@ -183,7 +184,7 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
     fn load(&self, character: CharacterId) -> Result<Option<Row>, TokenError> {
         let rows = self.storage.exec(
             "SELECT refresh_ct, access_ct, access_expires_at_ms, scopes, invalid_reason, invalid_at_ms, failures,
-                    next_retry_at_ms, version
+                    next_retry_at_ms, version, owner_hash
              FROM eve_tokens WHERE character_id = ?",
             &[SqlValue::Integer(character.0)],
         )?;
@@ -209,7 +210,23 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
             failures: row.get(6).and_then(SqlValue::as_i64).unwrap_or_default(),
             next_retry_at_ms: row.get(7).and_then(SqlValue::as_i64),
             version: row.get(8).and_then(SqlValue::as_i64).ok_or_else(shape)?,
+            owner_hash: row.get(9).and_then(SqlValue::as_str).unwrap_or_default().to_owned(),
         }))
+    }
+
+    /// Decrypts one stored field of a character's tokens.
+    fn open(&self, character: CharacterId, field: &str, ciphertext: &[u8]) -> Result<String, TokenError> {
+        let record = character.to_string();
+        let plaintext = hub_vault::open(self.keyring, aad(&record, field), ciphertext)?;
+        Ok(String::from_utf8_lossy(&plaintext).into_owned())
+    }
+
+    /// The stored access token of `row`.
+    fn stored_access(&self, character: CharacterId, row: &Row) -> Result<AccessToken, TokenError> {
+        Ok(AccessToken {
+            token: self.open(character, "access_token", &row.access_ct)?,
+            expires_at_ms: row.access_expires_at_ms,
+        })
     }
 
     /// The token's health, or `Ok(None)` when nothing is stored for the character.
@@ -233,9 +250,7 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
         let Some(row) = self.load(character)? else { return Ok(None) };
         self.storage
             .exec("DELETE FROM eve_tokens WHERE character_id = ?", &[SqlValue::Integer(character.0)])?;
-        let record = character.to_string();
-        let refresh = hub_vault::open(self.keyring, aad(&record, "refresh_token"), &row.refresh_ct)?;
-        Ok(Some(String::from_utf8_lossy(&refresh).into_owned()))
+        self.open(character, "refresh_token", &row.refresh_ct).map(Some)
     }
 
     /// An access token valid for at least [`MIN_VALIDITY_MS`], refreshed through `http` if needed.
@@ -250,19 +265,14 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
         if let Some(reason) = row.invalid_reason {
             return Err(TokenError::Invalid { reason });
         }
-        let record = character.to_string();
         if row.access_expires_at_ms - now >= MIN_VALIDITY_MS {
-            let token = hub_vault::open(self.keyring, aad(&record, "access_token"), &row.access_ct)?;
-            return Ok(AccessToken {
-                token: String::from_utf8_lossy(&token).into_owned(),
-                expires_at_ms: row.access_expires_at_ms,
-            });
+            return self.stored_access(character, &row);
         }
         if let Some(retry_at_ms) = row.next_retry_at_ms.filter(|t| *t > now) {
             return Err(TokenError::Unavailable { retry_at_ms });
         }
-        let refresh = hub_vault::open(self.keyring, aad(&record, "refresh_token"), &row.refresh_ct)?;
-        let request = oauth::refresh(sso, &String::from_utf8_lossy(&refresh));
+        let refresh = self.open(character, "refresh_token", &row.refresh_ct)?;
+        let request = oauth::refresh(sso, &refresh);
         let answer = http.send(request).await;
         let outcome = match answer {
             Ok(response) => oauth::parse_token_response(&response),
@@ -271,14 +281,14 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
         let now = self.clock.now_ms();
         match outcome {
             Ok(tokens) => {
-                let refresh_token =
-                    tokens.refresh_token.unwrap_or_else(|| String::from_utf8_lossy(&refresh).into_owned());
+                // EVE rotates refresh tokens; a provider that does not keeps the old one.
+                let refresh_token = tokens.refresh_token.unwrap_or(refresh);
                 let new = NewTokens {
                     access_expires_at_ms: now + tokens.expires_in.saturating_mul(1000),
                     access_token: tokens.access_token,
                     refresh_token,
                     scopes: row.scopes,
-                    owner_hash: self.owner_hash(character)?,
+                    owner_hash: row.owner_hash,
                 };
                 // Stored (encrypted) before anyone uses the new tokens.
                 self.put(character, &new)?;
@@ -296,12 +306,7 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
                     if current.invalid_reason.is_none()
                         && current.access_expires_at_ms - now >= MIN_VALIDITY_MS
                     {
-                        let token =
-                            hub_vault::open(self.keyring, aad(&record, "access_token"), &current.access_ct)?;
-                        return Ok(AccessToken {
-                            token: String::from_utf8_lossy(&token).into_owned(),
-                            expires_at_ms: current.access_expires_at_ms,
-                        });
+                        return self.stored_access(character, &current);
                     }
                 }
                 Err(TokenError::Invalid { reason: "invalid_grant".into() })
@@ -323,14 +328,6 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
                 Err(TokenError::Unavailable { retry_at_ms })
             }
         }
-    }
-
-    fn owner_hash(&self, character: CharacterId) -> Result<String, TokenError> {
-        let rows = self.storage.exec(
-            "SELECT owner_hash FROM eve_tokens WHERE character_id = ?",
-            &[SqlValue::Integer(character.0)],
-        )?;
-        Ok(rows.first().and_then(|r| r.first()).and_then(SqlValue::as_str).unwrap_or_default().to_owned())
     }
 }
 

@@ -70,18 +70,17 @@ impl DurableObject for EveTokenStore {
     }
 }
 
+/// The token store over this object's storage and the configured keyring.
+fn store<'a>(inner: &'a Inner, keyring: &'a Keyring) -> TokenStore<'a, DurableSql, OsRandom, WorkerClock> {
+    TokenStore { storage: &inner.storage, keyring, random: &OsRandom, clock: &WorkerClock }
+}
+
 struct Handler(Rc<Inner>);
 
 impl TokenStoreHandler for Handler {
     async fn put(&self, request: PutTokens) -> Result<(), RpcError> {
         let keyring = keyring(&self.0.env)?;
-        let store = TokenStore {
-            storage: &self.0.storage,
-            keyring: &keyring,
-            random: &OsRandom,
-            clock: &WorkerClock,
-        };
-        store.put(request.character_id, &request.tokens).map_err(|e| token_error(&e))
+        store(&self.0, &keyring).put(request.character_id, &request.tokens).map_err(|e| token_error(&e))
     }
 
     async fn access_token(&self, request: CharacterRequest) -> Result<AccessToken, RpcError> {
@@ -94,14 +93,8 @@ impl TokenStoreHandler for Handler {
             .0
             .refreshes
             .run(id, move || async move {
-                let store = TokenStore {
-                    storage: &inner.storage,
-                    keyring: &keyring,
-                    random: &OsRandom,
-                    clock: &WorkerClock,
-                };
                 let http = FetchTransport { timeout: Duration::from_secs(10) };
-                store.access_token(&http, &sso.client, CharacterId(id)).await
+                store(&inner, &keyring).access_token(&http, &sso.client, CharacterId(id)).await
             })
             .await;
         result.map_err(|e| token_error(&e))
@@ -109,12 +102,6 @@ impl TokenStoreHandler for Handler {
 
     async fn health(&self, request: CharacterRequest) -> Result<Option<TokenHealth>, RpcError> {
         let keyring = keyring(&self.0.env)?;
-        let store = TokenStore {
-            storage: &self.0.storage,
-            keyring: &keyring,
-            random: &OsRandom,
-            clock: &WorkerClock,
-        };
-        store.health(request.character_id).map_err(|e| token_error(&e))
+        store(&self.0, &keyring).health(request.character_id).map_err(|e| token_error(&e))
     }
 }
