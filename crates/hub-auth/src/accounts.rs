@@ -157,6 +157,33 @@ pub async fn sign_in(
     .await
 }
 
+/// A token refresh showed `new_owner_hash` for the character: it was sold. It leaves its account
+/// (whose sessions end, see [`transfer_away`]) and waits for its buyer to log in. Returns the
+/// previous owner; `Ok(None)` when the character is unknown or its stored hash already matches.
+pub async fn character_sold(
+    pg: &impl Postgres,
+    clock: &impl Clock,
+    character_id: CharacterId,
+    new_owner_hash: &str,
+) -> Result<Option<UserId>, AccountError> {
+    in_transaction(pg, |pg| async move {
+        let rows = pg
+            .query(
+                "SELECT user_id, owner_hash FROM characters WHERE id = $1 FOR UPDATE",
+                &[PgValue::Int(character_id.0)],
+            )
+            .await?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        if row.get(1)?.as_str() == Some(new_owner_hash) {
+            return Ok(None);
+        }
+        let owner = UserId(uuid(row, 0)?);
+        transfer_away(pg, clock, owner, character_id, None).await?;
+        Ok(Some(owner))
+    })
+    .await
+}
+
 /// The character was sold: it leaves `previous_owner`, whose sessions end; the log records it.
 async fn transfer_away(
     pg: &impl Postgres,
@@ -247,6 +274,17 @@ pub async fn unlink(
         Ok(())
     })
     .await
+}
+
+/// Character ids above `after`, ascending, at most `limit`: batches for jobs over every character.
+pub async fn character_ids_after(pg: &impl Postgres, after: i64, limit: i64) -> Result<Vec<i64>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT id FROM characters WHERE id > $1 ORDER BY id LIMIT $2",
+            &[PgValue::Int(after), PgValue::Int(limit)],
+        )
+        .await?;
+    rows.iter().map(|r| int(r, 0)).collect()
 }
 
 /// A user with their characters, primary first then by name; `Ok(None)` for an unknown user.

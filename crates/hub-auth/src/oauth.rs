@@ -187,6 +187,8 @@ pub fn finish(
 pub struct ClientConfig {
     pub authorize_url: String,
     pub token_url: String,
+    /// RFC 7009 token revocation.
+    pub revoke_url: String,
     pub client_id: String,
     pub client_secret: String,
     pub redirect_uri: String,
@@ -254,6 +256,23 @@ pub fn code_exchange(config: &ClientConfig, code: &str, code_verifier: &str) -> 
 /// The refresh request for a stored refresh token.
 pub fn refresh(config: &ClientConfig, refresh_token: &str) -> OutboundRequest {
     token_request(config, &form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]))
+}
+
+/// Revokes a refresh token (RFC 7009), which also ends the access tokens issued from it.
+pub fn revoke(config: &ClientConfig, refresh_token: &str) -> OutboundRequest {
+    let mut request =
+        token_request(config, &form(&[("token", refresh_token), ("token_type_hint", "refresh_token")]));
+    request.url.clone_from(&config.revoke_url);
+    request
+}
+
+/// Reads a revocation endpoint's answer: 200 means revoked (or already unknown to the SSO).
+pub fn parse_revoke_response(response: &OutboundResponse) -> Result<(), TokenError> {
+    match response.status {
+        200 | 204 => Ok(()),
+        429 | 500..=599 => Err(TokenError::Unavailable(response.status)),
+        status => Err(TokenError::Rejected(format!("status {status}"))),
+    }
 }
 
 fn token_request(config: &ClientConfig, body: &str) -> OutboundRequest {

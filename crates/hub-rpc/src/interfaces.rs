@@ -70,6 +70,11 @@ crate::rpc_interface! {
         fn access_token(CharacterRequest) -> AccessToken;
         /// The token's health, `None` when nothing is stored.
         fn health(CharacterRequest) -> Option<TokenHealth>;
+        /// Revokes the refresh token at the SSO, then deletes the tokens (unlinking); `false` when
+        /// nothing was stored. `unavailable`: the SSO could not be reached and nothing changed.
+        fn revoke(CharacterRequest) -> bool;
+        /// Re-encrypts the stored tokens under the primary vault key; how many changed (0 or 1).
+        fn reseal(CharacterRequest) -> u32;
     }
 }
 
@@ -78,7 +83,7 @@ pub fn token_error(error: &hub_tokens::TokenError) -> RpcError {
     use hub_tokens::TokenError;
     let code = match error {
         TokenError::NotFound => RpcErrorCode::NotFound,
-        TokenError::Invalid { .. } => RpcErrorCode::Conflict,
+        TokenError::Invalid { .. } | TokenError::Transferred { .. } => RpcErrorCode::Conflict,
         TokenError::Unavailable { .. } => RpcErrorCode::Unavailable,
         TokenError::Vault(_) | TokenError::Storage(_) => RpcErrorCode::Internal,
     };

@@ -7,10 +7,15 @@
 //!   execution stored a newer token meanwhile (a version counter tells): then that token is used and
 //!   nothing is destroyed.
 //! - Transient failures (5xx, 429, timeouts) back off exponentially with a next-retry time.
+//! - A refreshed access token is verified; another owner hash means the character was sold.
+//! - Alarms ([`TokenStore::next_alarm_at`], [`TokenStore::due`]) refresh ahead of expiry the tokens
+//!   that background sync needs, and check every other token once a day.
+//! - [`TokenStore::reseal`] re-encrypts under the primary key (key rotation).
 //!
 //! Single flight (one refresh for many concurrent callers) is the Durable Object's job, with
 //! [`SingleFlight`]: input gates do not cover outbound fetches.
 #![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
 
 mod single_flight;
 
@@ -24,6 +29,10 @@ use serde::{Deserialize, Serialize};
 
 /// An access token is refreshed when it has less than this left.
 pub const MIN_VALIDITY_MS: i64 = 60_000;
+/// Tokens that background sync needs are refreshed by alarm this long before they expire.
+pub const REFRESH_LEAD_MS: i64 = 120_000;
+/// Other tokens are refreshed once a day, to find revoked grants and sold characters.
+pub const VALIDATE_EVERY_MS: i64 = 24 * 3_600_000;
 const FIRST_BACKOFF_MS: i64 = 5_000;
 const MAX_BACKOFF_MS: i64 = 10 * 60_000;
 const PURPOSE: &str = "eve-sso";
@@ -34,6 +43,9 @@ pub enum TokenError {
     NotFound,
     #[error("the character's token is invalid: {reason}")]
     Invalid { reason: String },
+    /// A refresh showed another owner hash: the character was sold; its tokens are dropped.
+    #[error("the character was transferred to another account owner")]
+    Transferred { new_owner_hash: String },
     #[error("EVE SSO is unavailable; next attempt at {retry_at_ms}")]
     Unavailable { retry_at_ms: i64 },
     #[error("stored token cannot be decrypted: {0}")]
@@ -132,6 +144,19 @@ struct Row {
     failures: i64,
     next_retry_at_ms: Option<i64>,
     version: i64,
+}
+
+/// Verifies a refreshed access token (signature and claims, see `hub-sso`) and returns its owner
+/// hash: how a refresh finds a sold character.
+pub trait OwnerVerifier {
+    async fn owner_hash(&self, access_token: &str) -> Result<String, String>;
+}
+
+/// The SSO as the token store talks to it.
+pub struct Sso<'a, H, V> {
+    pub http: &'a H,
+    pub client: &'a ClientConfig,
+    pub verifier: &'a V,
 }
 
 pub struct TokenStore<'a, S, R, C> {
@@ -248,16 +273,14 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
     /// the SSO. `Ok(None)` when nothing was stored.
     pub fn remove(&self, character: CharacterId) -> Result<Option<String>, TokenError> {
         let Some(row) = self.load(character)? else { return Ok(None) };
-        self.storage
-            .exec("DELETE FROM eve_tokens WHERE character_id = ?", &[SqlValue::Integer(character.0)])?;
+        self.delete(character)?;
         self.open(character, "refresh_token", &row.refresh_ct).map(Some)
     }
 
-    /// An access token valid for at least [`MIN_VALIDITY_MS`], refreshed through `http` if needed.
-    pub async fn access_token(
+    /// An access token valid for at least [`MIN_VALIDITY_MS`], refreshed at the SSO if needed.
+    pub async fn access_token<H: HttpTransport, V: OwnerVerifier>(
         &self,
-        http: &impl HttpTransport,
-        sso: &ClientConfig,
+        sso: &Sso<'_, H, V>,
         character: CharacterId,
     ) -> Result<AccessToken, TokenError> {
         let row = self.load(character)?.ok_or(TokenError::NotFound)?;
@@ -271,9 +294,49 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
         if let Some(retry_at_ms) = row.next_retry_at_ms.filter(|t| *t > now) {
             return Err(TokenError::Unavailable { retry_at_ms });
         }
+        self.refresh(sso, character, row).await
+    }
+
+    /// When this object's alarm should next fire: the earliest time one of its tokens needs work
+    /// (see [`due_at`]), or `None` when no token needs any.
+    pub fn next_alarm_at(&self) -> Result<Option<i64>, TokenError> {
+        Ok(self.all()?.into_iter().filter_map(|(_, row)| due_at(&row)).min())
+    }
+
+    /// The alarm's work: refreshes every token that is due, through `refresh` (so the Durable
+    /// Object can share one refresh with concurrent requests). Running it twice, or early, does
+    /// nothing more: a token that is not due is left alone.
+    pub fn due(&self) -> Result<Vec<CharacterId>, TokenError> {
+        let now = self.clock.now_ms();
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|(_, row)| due_at(row).is_some_and(|at| at <= now))
+            .map(|(character, _)| character)
+            .collect())
+    }
+
+    /// Refreshes a character's token now, whatever its expiry: what the alarm runs for a due token.
+    pub async fn refresh_now<H: HttpTransport, V: OwnerVerifier>(
+        &self,
+        sso: &Sso<'_, H, V>,
+        character: CharacterId,
+    ) -> Result<AccessToken, TokenError> {
+        let row = self.load(character)?.ok_or(TokenError::NotFound)?;
+        if let Some(reason) = row.invalid_reason {
+            return Err(TokenError::Invalid { reason });
+        }
+        self.refresh(sso, character, row).await
+    }
+
+    async fn refresh<H: HttpTransport, V: OwnerVerifier>(
+        &self,
+        sso: &Sso<'_, H, V>,
+        character: CharacterId,
+        row: Row,
+    ) -> Result<AccessToken, TokenError> {
         let refresh = self.open(character, "refresh_token", &row.refresh_ct)?;
-        let request = oauth::refresh(sso, &refresh);
-        let answer = http.send(request).await;
+        let answer = sso.http.send(oauth::refresh(sso.client, &refresh)).await;
         let outcome = match answer {
             Ok(response) => oauth::parse_token_response(&response),
             Err(_) => Err(OAuthError::Unavailable(0)),
@@ -283,16 +346,40 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
             Ok(tokens) => {
                 // EVE rotates refresh tokens; a provider that does not keeps the old one.
                 let refresh_token = tokens.refresh_token.unwrap_or(refresh);
-                let new = NewTokens {
+                let owner = sso.verifier.owner_hash(&tokens.access_token).await;
+                let mut new = NewTokens {
                     access_expires_at_ms: now + tokens.expires_in.saturating_mul(1000),
                     access_token: tokens.access_token,
                     refresh_token,
                     scopes: row.scopes,
                     owner_hash: row.owner_hash,
                 };
-                // Stored (encrypted) before anyone uses the new tokens.
-                self.put(character, &new)?;
-                Ok(AccessToken { token: new.access_token, expires_at_ms: new.access_expires_at_ms })
+                match owner {
+                    Ok(owner) if owner == new.owner_hash => {
+                        // Stored (encrypted) before anyone uses the new tokens.
+                        self.put(character, &new)?;
+                        Ok(AccessToken { token: new.access_token, expires_at_ms: new.access_expires_at_ms })
+                    }
+                    Ok(new_owner_hash) => {
+                        // Sold: the seller's tokens must not be used for the buyer's character.
+                        self.delete(character)?;
+                        Err(TokenError::Transferred { new_owner_hash })
+                    }
+                    Err(reason) => {
+                        // Keep the rotated refresh token, but never serve an access token that
+                        // failed verification; retry later.
+                        new.access_expires_at_ms = 0;
+                        self.put(character, &new)?;
+                        let version = row.version + 1;
+                        Err(self.back_off(
+                            character,
+                            version,
+                            0,
+                            now,
+                            &format!("token verification: {reason}"),
+                        )?)
+                    }
+                }
             }
             Err(OAuthError::InvalidGrant) => {
                 // Another execution may have refreshed meanwhile; its token must survive.
@@ -311,24 +398,127 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
                 }
                 Err(TokenError::Invalid { reason: "invalid_grant".into() })
             }
-            Err(_) => {
-                let failures = row.failures + 1;
-                let exponent = u32::try_from(failures - 1).unwrap_or(u32::MAX).min(16);
-                let backoff = FIRST_BACKOFF_MS.saturating_mul(1 << exponent).min(MAX_BACKOFF_MS);
-                let retry_at_ms = now + backoff;
-                self.storage.exec(
-                    "UPDATE eve_tokens SET failures = ?, next_retry_at_ms = ? WHERE character_id = ? AND version = ?",
-                    &[
-                        SqlValue::Integer(failures),
-                        SqlValue::Integer(retry_at_ms),
-                        SqlValue::Integer(character.0),
-                        SqlValue::Integer(row.version),
-                    ],
-                )?;
-                Err(TokenError::Unavailable { retry_at_ms })
-            }
+            Err(e) => Err(self.back_off(character, row.version, row.failures, now, &e.to_string())?),
         }
     }
+
+    /// Records one more transient failure and the next retry time (exponential backoff).
+    fn back_off(
+        &self,
+        character: CharacterId,
+        version: i64,
+        failures: i64,
+        now: i64,
+        reason: &str,
+    ) -> Result<TokenError, TokenError> {
+        let failures = failures + 1;
+        let exponent = u32::try_from(failures - 1).unwrap_or(u32::MAX).min(16);
+        let backoff = FIRST_BACKOFF_MS.saturating_mul(1 << exponent).min(MAX_BACKOFF_MS);
+        let retry_at_ms = now + backoff;
+        self.storage.exec(
+            "UPDATE eve_tokens SET failures = ?, next_retry_at_ms = ? WHERE character_id = ? AND version = ?",
+            &[
+                SqlValue::Integer(failures),
+                SqlValue::Integer(retry_at_ms),
+                SqlValue::Integer(character.0),
+                SqlValue::Integer(version),
+            ],
+        )?;
+        tracing::warn!(character = %character, failures, reason, "token refresh failed; backing off");
+        Ok(TokenError::Unavailable { retry_at_ms })
+    }
+
+    /// Revokes a character's refresh token at the SSO, then deletes its tokens: what unlinking
+    /// does. Nothing is deleted when the SSO cannot be reached, so the caller can try again.
+    /// `Ok(false)` when nothing was stored.
+    pub async fn revoke<H: HttpTransport, V: OwnerVerifier>(
+        &self,
+        sso: &Sso<'_, H, V>,
+        character: CharacterId,
+    ) -> Result<bool, TokenError> {
+        let Some(row) = self.load(character)? else { return Ok(false) };
+        if row.invalid_reason.is_none() {
+            let refresh = self.open(character, "refresh_token", &row.refresh_ct)?;
+            let answer = sso.http.send(oauth::revoke(sso.client, &refresh)).await;
+            match answer
+                .map_err(|_| OAuthError::Unavailable(0))
+                .and_then(|r| oauth::parse_revoke_response(&r))
+            {
+                // A refusal (the SSO no longer knows the token) leaves nothing to revoke.
+                Ok(()) | Err(OAuthError::Rejected(_)) => {}
+                Err(_) => return Err(TokenError::Unavailable { retry_at_ms: self.clock.now_ms() }),
+            }
+        }
+        self.delete(character)?;
+        Ok(true)
+    }
+
+    fn delete(&self, character: CharacterId) -> Result<(), TokenError> {
+        self.storage
+            .exec("DELETE FROM eve_tokens WHERE character_id = ?", &[SqlValue::Integer(character.0)])?;
+        Ok(())
+    }
+
+    /// Re-encrypts every stored token under the keyring's primary key (key rotation). Idempotent:
+    /// returns how many characters' tokens changed, 0 when all already use the primary key.
+    pub fn reseal(&self) -> Result<usize, TokenError> {
+        let mut changed = 0;
+        for (character, row) in self.all()? {
+            let record = character.to_string();
+            let refresh =
+                hub_vault::reseal(self.keyring, self.random, aad(&record, "refresh_token"), &row.refresh_ct)?;
+            let access =
+                hub_vault::reseal(self.keyring, self.random, aad(&record, "access_token"), &row.access_ct)?;
+            if refresh.is_none() && access.is_none() {
+                continue;
+            }
+            self.storage.exec(
+                "UPDATE eve_tokens SET refresh_ct = ?, access_ct = ?, version = version + 1
+                 WHERE character_id = ? AND version = ?",
+                &[
+                    SqlValue::Blob(refresh.unwrap_or(row.refresh_ct)),
+                    SqlValue::Blob(access.unwrap_or(row.access_ct)),
+                    SqlValue::Integer(character.0),
+                    SqlValue::Integer(row.version),
+                ],
+            )?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    fn all(&self) -> Result<Vec<(CharacterId, Row)>, TokenError> {
+        let ids = self.storage.exec("SELECT character_id FROM eve_tokens ORDER BY character_id", &[])?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids.iter().filter_map(|r| r.first().and_then(SqlValue::as_i64)) {
+            if let Some(row) = self.load(CharacterId(id))? {
+                rows.push((CharacterId(id), row));
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// Whether a token is kept fresh ahead of time: tokens with ESI scopes feed background sync.
+fn keep_alive(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s.starts_with("esi-"))
+}
+
+/// When a token next needs a refresh by alarm: never once invalid; at its retry time after a
+/// failure; [`REFRESH_LEAD_MS`] before expiry when background sync needs it; otherwise once a
+/// day, which finds revoked grants and transfers even for characters nobody looks at.
+fn due_at(row: &Row) -> Option<i64> {
+    if row.invalid_reason.is_some() {
+        return None;
+    }
+    if let Some(retry) = row.next_retry_at_ms {
+        return Some(retry);
+    }
+    Some(if keep_alive(&row.scopes) {
+        row.access_expires_at_ms - REFRESH_LEAD_MS
+    } else {
+        row.access_expires_at_ms + VALIDATE_EVERY_MS
+    })
 }
 
 #[cfg(test)]

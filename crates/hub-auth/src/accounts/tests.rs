@@ -115,6 +115,38 @@ async fn a_sold_character_leaves_the_old_account_and_ends_its_sessions() {
 }
 
 #[tokio::test]
+async fn a_refresh_showing_a_new_owner_detaches_the_character() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let clock = ManualClock::at(1_800_000_000_000);
+    let policy = SessionPolicy::default();
+    let seller =
+        sign_in(&pg, &OsRandom, &clock, &identity(4001, "seller"), &Flow::Login, None).await.unwrap().user_id;
+    sign_in(
+        &pg,
+        &OsRandom,
+        &clock,
+        &identity(4002, "seller"),
+        &Flow::LinkCharacter { user_id: seller },
+        None,
+    )
+    .await
+    .unwrap();
+    let (token, _) =
+        session::create(&pg, &OsRandom, &clock, &policy, seller, &ClientInfo::default()).await.unwrap();
+
+    assert_eq!(character_sold(&pg, &clock, CharacterId(4002), "seller").await.unwrap(), None, "same owner");
+    assert_eq!(character_sold(&pg, &clock, CharacterId(4002), "buyer").await.unwrap(), Some(seller));
+    assert_eq!(character_sold(&pg, &clock, CharacterId(4002), "buyer").await.unwrap(), None, "already gone");
+    let view = user_view(&pg, seller).await.unwrap().unwrap();
+    assert_eq!(view.characters.iter().map(|c| c.id.0).collect::<Vec<_>>(), vec![4001]);
+    assert_eq!(session::authenticate(&pg, &clock, &policy, &token).await.unwrap(), None);
+    // The buyer claims it with a login.
+    let buyer = sign_in(&pg, &OsRandom, &clock, &identity(4002, "buyer"), &Flow::Login, None).await.unwrap();
+    assert_eq!((buyer.outcome, buyer.transferred_from), (Outcome::NewUser, None));
+}
+
+#[tokio::test]
 async fn a_failed_step_rolls_the_whole_sign_in_back() {
     let db = TestDatabase::create().await;
     let pg = connect(&db.url).await.unwrap();

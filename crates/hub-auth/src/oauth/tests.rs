@@ -13,6 +13,7 @@ fn config() -> ClientConfig {
     ClientConfig {
         authorize_url: "https://login.eveonline.com/v2/oauth/authorize".into(),
         token_url: "https://login.eveonline.com/v2/oauth/token".into(),
+        revoke_url: "https://sso.example/revoke".into(),
         client_id: "hub client".into(),
         client_secret: "s3cr:et".into(),
         redirect_uri: "https://hub.example/api/auth/callback".into(),
