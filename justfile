@@ -41,6 +41,11 @@ build profile="dev" *names: setup
 migrate:
     cargo run -q -p hub-migrate
 
+# Re-encrypt every stored EVE token under the primary vault key (key rotation; see README).
+# Needs OPERATOR_TOKEN in the environment. Idempotent; resume with `--after <character id>`.
+rotate-key base_url *args:
+    scripts/node22 scripts/rotate-key.mjs {{base_url}} {{args}}
+
 # Run the whole system locally: Postgres, migrations, all nine workers in one wrangler session (Ctrl-C stops all)
 dev port="8787": (build "dev")
     #!/usr/bin/env bash
@@ -74,10 +79,12 @@ dev port="8787": (build "dev")
           `EVE_SSO_AUTHORIZE_URL=${peer.demo_authorize_url}`,
           `EVE_SSO_TOKEN_URL=${peer.token_url}`,
           `EVE_SSO_JWKS_URL=${peer.jwks_url}`,
+          `EVE_SSO_REVOKE_URL=${peer.revoke_url}`,
           `EVE_SSO_ISSUER=${peer.issuer}`,
           `PUBLIC_ORIGIN=${origin}`,
           "SITE_ADMIN_CHARACTER_IDS=90000001",
           `TOKEN_VAULT_KEYS=1:${require("fs").readFileSync(".local/vault-key", "utf8").trim()}`,
+          `OPERATOR_TOKEN=${require("crypto").randomBytes(24).toString("base64url")}`,
         ].join("\n"));
       ' "$marker" "http://127.0.0.1:{{port}}" > "$vars"
       sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin)"

@@ -19,7 +19,7 @@ await server.issuer.keys.generate("RS256");
 
 const codes = new Map(); // authorization code -> character
 const refreshTokens = new Map(); // refresh token -> character
-const stats = { token_requests: 0, refresh_grants: 0 };
+const stats = { token_requests: 0, refresh_grants: 0, revocations: 0 };
 // Access token lifetime in seconds (EVE's is 20 minutes). Tests shorten the one issued at login, so
 // the first use after a login needs a refresh; refreshed tokens get the full lifetime.
 const accessTokenTtl = 1200;
@@ -76,9 +76,20 @@ server.service.on("beforeResponse", (response, req) => {
   if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, who);
 });
 
-server.service.on("beforeRevoke", (_response, req) => {
-  const token = new URLSearchParams(req.body ?? "").get("token");
-  if (token) refreshTokens.delete(token);
+// RFC 7009 revocation at EVE's path (the built-in /revoke does not read its body): the client
+// authenticates with HTTP Basic; the refresh token stops working.
+server.service.addRoute("POST", "/v2/oauth/revoke", (req, res) => {
+  const [scheme, credentials] = (req.headers.authorization ?? "").split(" ");
+  const client = scheme === "Basic" ? Buffer.from(credentials ?? "", "base64").toString().split(":")[0] : "";
+  if (decodeURIComponent(client) !== clientId) {
+    res.writeHead(401, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "invalid_client" }));
+    return;
+  }
+  stats.revocations += 1;
+  const token = req.body?.token;
+  if (typeof token === "string") refreshTokens.delete(token);
+  res.writeHead(200).end();
 });
 
 await server.start(port, "127.0.0.1");
@@ -109,6 +120,20 @@ const picker = createServer((req, res) => {
     });
     return;
   }
+  if (url.pathname === "/__sell" && req.method === "POST") {
+    // The character is sold: tokens refreshed from now on carry the buyer's owner hash.
+    const id = url.searchParams.get("character_id");
+    const owner = url.searchParams.get("owner");
+    let sold = 0;
+    for (const who of refreshTokens.values()) {
+      if (who.id === id) {
+        who.owner = owner;
+        sold += 1;
+      }
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sold }));
+    return;
+  }
   if (url.pathname === "/__stats") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
     return;
@@ -137,9 +162,10 @@ console.log(
     authorize_url: `${base}/authorize`,
     token_url: `${base}/token`,
     jwks_url: `${base}/jwks`,
-    revoke_url: `${base}/revoke`,
+    revoke_url: `${base}/v2/oauth/revoke`,
     demo_authorize_url: `http://127.0.0.1:${picker.address().port}/authorize`,
     stats_url: `http://127.0.0.1:${picker.address().port}/__stats`,
+    sell_url: `http://127.0.0.1:${picker.address().port}/__sell`,
     slow_token_url: `http://127.0.0.1:${picker.address().port}/slow/token`,
     client_id: clientId,
   }),

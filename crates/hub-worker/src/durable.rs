@@ -171,3 +171,11 @@ pub fn health_socket_message(
         _ => send(ws, &HealthSocketMessage::Error { message: "unknown message; send `probe` or `ping`" }),
     }
 }
+
+/// Sets the object's alarm to an absolute time in epoch milliseconds (workers-rs reads a bare
+/// integer as an offset from now).
+pub async fn set_alarm_at(state: &worker::State, at_ms: i64) -> worker::Result<()> {
+    #[allow(clippy::cast_precision_loss)] // epoch milliseconds fit an f64 exactly until year 287396
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
+    state.storage().set_alarm(worker::ScheduledTime::new(date)).await
+}

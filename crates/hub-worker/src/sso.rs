@@ -3,10 +3,15 @@
 
 use hub_auth::oauth::ClientConfig;
 use hub_http::ApiError;
-use hub_sso::jwt::EVE_ISSUERS;
+use hub_ports::{Clock, HttpTransport};
+use hub_sso::jwks::{JwksCache, VerifyError};
+use hub_sso::jwt::{EveClaims, Expectations, EVE_ISSUERS};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 const DEFAULT_AUTHORIZE_URL: &str = "https://login.eveonline.com/v2/oauth/authorize";
 const DEFAULT_TOKEN_URL: &str = "https://login.eveonline.com/v2/oauth/token";
+const DEFAULT_REVOKE_URL: &str = "https://login.eveonline.com/v2/oauth/revoke";
 const DEFAULT_JWKS_URL: &str = "https://login.eveonline.com/oauth/jwks";
 const DEFAULT_SCOPES: &str = "publicData";
 /// Clock skew tolerated on token times.
@@ -45,6 +50,7 @@ impl SsoConfig {
                 authorize_url: var(env, "EVE_SSO_AUTHORIZE_URL")
                     .unwrap_or_else(|| DEFAULT_AUTHORIZE_URL.into()),
                 token_url: var(env, "EVE_SSO_TOKEN_URL").unwrap_or_else(|| DEFAULT_TOKEN_URL.into()),
+                revoke_url: var(env, "EVE_SSO_REVOKE_URL").unwrap_or_else(|| DEFAULT_REVOKE_URL.into()),
                 client_id,
                 client_secret,
                 redirect_uri: format!("{}/api/auth/callback", origin.trim_end_matches('/')),
@@ -69,4 +75,26 @@ pub fn site_admins(env: &worker::Env) -> Vec<i64> {
     var(env, "SITE_ADMIN_CHARACTER_IDS")
         .map(|list| list.split(',').filter_map(|id| id.trim().parse().ok()).collect())
         .unwrap_or_default()
+}
+
+thread_local! {
+    /// The SSO's keys, per isolate. Refetched for unknown kids at most once a minute.
+    static JWKS: RefCell<Option<Rc<JwksCache>>> = const { RefCell::new(None) };
+}
+
+fn jwks_cache(url: &str) -> Rc<JwksCache> {
+    JWKS.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(JwksCache::new(url)))))
+}
+
+/// Validates an EVE access token (signature against the cached JWKS, then the claims).
+pub async fn verify_access_token(
+    sso: &SsoConfig,
+    http: &impl HttpTransport,
+    clock: &impl Clock,
+    token: &str,
+) -> Result<EveClaims, VerifyError> {
+    let issuers: Vec<&str> = sso.issuers.iter().map(String::as_str).collect();
+    let expect =
+        Expectations { client_id: &sso.client.client_id, issuers: &issuers, leeway_secs: LEEWAY_SECS };
+    jwks_cache(&sso.jwks_url).verify(http, clock, token, &expect).await
 }

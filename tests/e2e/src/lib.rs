@@ -6,6 +6,8 @@
 // Wall-clock deadlines of the harness are not domain time; the Clock port is for the product.
 #![allow(clippy::disallowed_methods)]
 
+pub mod login;
+
 use hub_native::pg::TestDatabase;
 use std::fs::File;
 use std::net::TcpListener;
@@ -32,8 +34,9 @@ pub struct Stack {
     /// The local EVE SSO (oauth2-mock-server) the stack logs in against.
     pub sso: SsoPeer,
     database: TestDatabase,
-    /// This stack's token vault key (base64 of 32 random bytes), the same across restarts.
-    vault_key: String,
+    /// This stack's `TOKEN_VAULT_KEYS` (`1:<base64 of 32 random bytes>` at the start); a test may
+    /// change it before a restart (key rotation).
+    pub vault_keys: String,
     work_dir: PathBuf,
     child: Option<Child>,
     port: u16,
@@ -51,6 +54,9 @@ pub struct SsoPeerInfo {
     pub stats_url: String,
     /// The token endpoint answering after half a second, so concurrent refreshes overlap.
     pub slow_token_url: String,
+    pub revoke_url: String,
+    /// `POST ?character_id=&owner=`: tokens refreshed from now on carry the new owner hash.
+    pub sell_url: String,
 }
 
 pub struct SsoPeer {
@@ -97,7 +103,18 @@ impl Drop for SsoPeer {
     }
 }
 
-fn repo_root() -> PathBuf {
+/// The operator token of every test stack (`Authorization: Bearer` on `/api/ops/*`).
+pub const OPERATOR_TOKEN: &str = "e2e-operator-token-0123456789";
+
+/// A fresh vault key: base64 of 32 random bytes.
+pub fn new_vault_key() -> String {
+    use base64::Engine;
+    let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
+    key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
@@ -117,18 +134,13 @@ impl Stack {
             .build()
             .expect("http client");
         let sso = SsoPeer::start(&work_dir.join("sso.log"));
-        let vault_key = {
-            use base64::Engine;
-            let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
-            key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-            base64::engine::general_purpose::STANDARD.encode(key)
-        };
+        let vault_keys = format!("1:{}", new_vault_key());
         let mut stack = Self {
             base_url: String::new(),
             http,
             sso,
             database,
-            vault_key,
+            vault_keys,
             work_dir,
             child: None,
             port: free_port(),
@@ -196,14 +208,15 @@ impl Stack {
         let vars = format!(
             "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
-             SITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS=1:{}\n",
+             EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n",
             sso.client_id,
             sso.authorize_url,
             sso.slow_token_url,
             sso.jwks_url,
             sso.issuer,
             self.port,
-            self.vault_key
+            sso.revoke_url,
+            self.vault_keys
         );
         std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
         dir

@@ -1,82 +1,12 @@
 //! End-to-end: EVE SSO login against the local SSO peer (a real OAuth 2 server signing RS256 JWTs).
 
+use e2e::login::{
+    authorize, callback, location, login_as, me, set_cookie, with_session, Pilot, LOGIN_COOKIE,
+    SESSION_COOKIE,
+};
 use e2e::Stack;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::Response;
+use reqwest::header::COOKIE;
 use serde_json::Value;
-
-const LOGIN_COOKIE: &str = "__Host-hub_login";
-const SESSION_COOKIE: &str = "__Host-hub_session";
-
-/// The value a response sets for cookie `name` (empty when it clears it).
-fn set_cookie(resp: &Response, name: &str) -> Option<String> {
-    resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookie| {
-        let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| {
-            assert!(attributes.contains("Secure") && attributes.contains("HttpOnly"), "{cookie}");
-            assert!(attributes.contains("SameSite=Lax") && attributes.contains("Path=/"), "{cookie}");
-            value.to_owned()
-        })
-    })
-}
-
-fn location(resp: &Response) -> String {
-    resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
-
-struct Pilot {
-    id: i64,
-    name: &'static str,
-    owner: &'static str,
-}
-
-/// Starts a login (or, with a session, a link) and returns the callback URL the SSO redirected to
-/// and the login cookie.
-async fn authorize(stack: &Stack, start: &str, session: Option<&str>, pilot: &Pilot) -> (String, String) {
-    let mut request = stack.http.get(stack.url(start));
-    if let Some(session) = session {
-        request = request.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
-    }
-    let started = request.send().await.unwrap();
-    assert_eq!(started.status().as_u16(), 302, "{:?}", started.text().await);
-    let login_cookie = set_cookie(&started, LOGIN_COOKIE).expect("login cookie");
-    let authorize = location(&started);
-    assert!(authorize.starts_with(&stack.sso.info.authorize_url), "{authorize}");
-    for part in
-        ["response_type=code", "code_challenge_method=S256", "code_challenge=", "state=", "scope=publicData"]
-    {
-        assert!(authorize.contains(part), "{part} missing from {authorize}");
-    }
-    let at_sso = stack
-        .http
-        .get(format!(
-            "{authorize}&character_id={}&character_name={}&owner={}",
-            pilot.id, pilot.name, pilot.owner
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(at_sso.status().as_u16(), 302);
-    let callback = location(&at_sso);
-    assert!(callback.starts_with(&stack.url("/api/auth/callback?")), "{callback}");
-    (callback, login_cookie)
-}
-
-async fn callback(stack: &Stack, url: &str, cookies: &str) -> Response {
-    stack.http.get(url).header(COOKIE, cookies).send().await.unwrap()
-}
-
-async fn me(stack: &Stack, session: &str) -> (u16, Value) {
-    let resp = stack
-        .http
-        .get(stack.url("/api/users/me"))
-        .header(COOKIE, format!("{SESSION_COOKIE}={session}"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn login_link_an_alt_and_log_out() {
@@ -162,26 +92,6 @@ async fn foreign_state_open_redirect_and_missing_session_are_refused() {
     assert_eq!(resp.status().as_u16(), 401);
     let (status, _) = me(&stack, "AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(status, 401);
-}
-
-/// A complete login as `pilot`; returns the session cookie value.
-async fn login_as(stack: &Stack, pilot: &Pilot) -> String {
-    let (url, cookie) = authorize(stack, "/api/auth/login/start", None, pilot).await;
-    let done = callback(stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
-    assert_eq!(done.status().as_u16(), 302);
-    set_cookie(&done, SESSION_COOKIE).expect("session cookie")
-}
-
-fn with_session(
-    builder: reqwest::RequestBuilder,
-    session: &str,
-    csrf: Option<&str>,
-) -> reqwest::RequestBuilder {
-    let builder = builder.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
-    match csrf {
-        Some(token) => builder.header("x-csrf-token", token),
-        None => builder,
-    }
 }
 
 #[tokio::test]

@@ -15,8 +15,7 @@ use hub_rpc::interfaces::{
     BeginLogin, CharacterRequest, FinishLogin, LoginStates, LoginStatesHandler, PutTokens, TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
-use hub_sso::jwks::{JwksCache, VerifyError};
-use hub_sso::jwt::Expectations;
+use hub_sso::jwks::VerifyError;
 use hub_tokens::NewTokens;
 use hub_worker::durable::DurableSql;
 use hub_worker::fetch::FetchTransport;
@@ -46,6 +45,8 @@ fn router() -> Router<AppState> {
         .route(hub_http::Method::Delete, "/api/auth/sessions/:id", end_my_session)
         .post("/api/users/me/primary", set_primary)
         .post("/api/users/me/characters/:id/token-check", token_check)
+        .route(hub_http::Method::Delete, "/api/users/me/characters/:id", unlink_character)
+        .post("/api/ops/vault/reseal", reseal_tokens)
         .get("/api/admin/users", admin_users)
         .get("/api/admin/users/:id", admin_user)
         .route(hub_http::Method::Delete, "/api/admin/sessions/:id", admin_end_session)
@@ -252,14 +253,7 @@ async fn exchange_and_verify(
             return Err(login_failed(pg, req, &format!("code exchange: {reason}"), error).await);
         }
     };
-    let jwks = jwks_cache(&sso.jwks_url);
-    let issuers: Vec<&str> = sso.issuers.iter().map(String::as_str).collect();
-    let expect = Expectations {
-        client_id: &sso.client.client_id,
-        issuers: &issuers,
-        leeway_secs: config::LEEWAY_SECS,
-    };
-    match jwks.verify(&http, &WorkerClock, &tokens.access_token, &expect).await {
+    match config::verify_access_token(sso, &http, &WorkerClock, &tokens.access_token).await {
         Ok(claims) => Ok((claims, tokens)),
         Err(VerifyError::KeysUnavailable(reason)) => {
             let error = ApiError::unavailable("EVE SSO's signing keys are unavailable; try again");
@@ -483,6 +477,92 @@ async fn token_check(req: Request, params: Params, state: Rc<AppState>) -> Resul
     }
 }
 
+/// Unlinks a character: its refresh token is revoked at EVE SSO and its tokens deleted first, then
+/// it leaves the account. When the SSO cannot be reached nothing changes (502), so a retry works.
+async fn unlink_character(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state).await?;
+    let (token, current) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let character = hub_domain::CharacterId(params.parse("id")?);
+    let user = accounts::user_view(&pg, current.user_id).await.map_err(internal)?;
+    let characters = user.map(|u| u.characters).unwrap_or_default();
+    if !characters.iter().any(|c| c.id == character) {
+        return Err(ApiError::not_found("this character is not on your account"));
+    }
+    if characters.len() == 1 {
+        return Err(ApiError::conflict("an account keeps at least one character"));
+    }
+    token_store(&state, character)?.revoke(&CharacterRequest { character_id: character }).await.map_err(
+        |e| match e.code {
+            RpcErrorCode::Unavailable => ApiError::new(502, "sso_unavailable", e.message),
+            _ => ApiError::from(e),
+        },
+    )?;
+    accounts::unlink(&pg, current.user_id, character, client_info(&req).ip.as_deref()).await.map_err(
+        |e| match e {
+            accounts::AccountError::NotYours => ApiError::not_found(e.to_string()),
+            accounts::AccountError::LastCharacter => ApiError::conflict(e.to_string()),
+            other => internal(other),
+        },
+    )?;
+    Ok(Response::new(204))
+}
+
+/// How many characters one reseal request handles: each is one call into a Durable Object, and a
+/// request's subrequests are limited.
+const RESEAL_BATCH: i64 = 50;
+
+/// Key rotation, for operators (`just rotate-key`): re-encrypts the stored tokens of up to
+/// `RESEAL_BATCH` characters after `?after=<character id>` under the primary vault key. Answers
+/// where to continue, so the job is resumable; resealing twice changes nothing.
+async fn reseal_tokens(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    require_operator(&req, &state.env)?;
+    let pg = database(&state).await?;
+    let after = optional_number(&req, "after")?.unwrap_or(0);
+    let ids = accounts::character_ids_after(&pg, after, RESEAL_BATCH).await.map_err(internal)?;
+    let state = &*state;
+    let calls = ids.iter().map(|&id| async move {
+        let character = hub_domain::CharacterId(id);
+        let result = async {
+            token_store(state, character)?.reseal(&CharacterRequest { character_id: character }).await
+        }
+        .await;
+        (id, result)
+    });
+    let mut resealed = 0;
+    let mut failed = Vec::new();
+    for (id, result) in futures::future::join_all(calls).await {
+        match result {
+            Ok(n) => resealed += n,
+            Err(e) => failed.push(serde_json::json!({ "character_id": id, "error": e.message })),
+        }
+    }
+    let next_after =
+        (i64::try_from(ids.len()).unwrap_or(0) == RESEAL_BATCH).then(|| ids.last().copied()).flatten();
+    Response::json(
+        200,
+        &serde_json::json!({ "checked": ids.len(), "resealed": resealed, "failed": failed, "next_after": next_after }),
+    )
+}
+
+/// Operator endpoints take `Authorization: Bearer <OPERATOR_TOKEN>` (a secret); without the
+/// secret configured they are off.
+fn require_operator(req: &Request, env: &Env) -> Result<(), ApiError> {
+    use sha2::Digest;
+    let Some(expected) = env.secret("OPERATOR_TOKEN").ok().map(|s| s.to_string()).filter(|s| s.len() >= 16)
+    else {
+        return Err(ApiError::new(404, "not_found", "operator endpoints are not enabled (OPERATOR_TOKEN)"));
+    };
+    let presented = req.header("authorization").unwrap_or_default();
+    let presented = presented.strip_prefix("Bearer ").unwrap_or_default();
+    // Compared as hashes, so the comparison's time says nothing about the secret.
+    if sha2::Sha256::digest(presented.as_bytes()) == sha2::Sha256::digest(expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("a valid operator token is required"))
+    }
+}
+
 /// Whether one of the user's characters is a configured site admin.
 fn is_site_admin(user: &accounts::UserView, env: &Env) -> bool {
     let admins = config::site_admins(env);
@@ -556,15 +636,6 @@ async fn admin_audit(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     let next_before_id =
         (i64::try_from(entries.len()).unwrap_or(0) == limit).then(|| entries.last().map(|e| e.id)).flatten();
     Response::json(200, &serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
-}
-
-thread_local! {
-    /// The SSO's keys, per isolate. Refetched for unknown kids at most once a minute.
-    static JWKS: std::cell::RefCell<Option<Rc<JwksCache>>> = const { std::cell::RefCell::new(None) };
-}
-
-fn jwks_cache(url: &str) -> Rc<JwksCache> {
-    JWKS.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(JwksCache::new(url)))))
 }
 
 /// The core Durable Object: login state (SQLite), and the health probe.
