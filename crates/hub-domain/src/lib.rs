@@ -6,6 +6,7 @@
 
 pub mod health;
 pub mod ids;
+pub mod notification;
 pub mod service;
 
 pub use ids::{CharacterId, CorporationId, UserId};

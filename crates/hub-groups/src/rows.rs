@@ -1,0 +1,164 @@
+//! Reading rows, and the group row with the caller's standing, shared by every operation.
+
+use crate::{Caller, GroupError, JoinMode, Result, Role, Visibility};
+use hub_domain::UserId;
+use hub_ports::{PgError, PgRow, PgValue, Postgres};
+use uuid::Uuid;
+
+pub(crate) fn uuid(row: &PgRow, i: usize) -> std::result::Result<Uuid, PgError> {
+    match row.get(i)? {
+        PgValue::Uuid(u) => Ok(*u),
+        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
+    }
+}
+
+pub(crate) fn opt_uuid(row: &PgRow, i: usize) -> std::result::Result<Option<Uuid>, PgError> {
+    match row.get(i)? {
+        PgValue::Null => Ok(None),
+        _ => uuid(row, i).map(Some),
+    }
+}
+
+pub(crate) fn int(row: &PgRow, i: usize) -> std::result::Result<i64, PgError> {
+    row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
+}
+
+pub(crate) fn opt_int(row: &PgRow, i: usize) -> std::result::Result<Option<i64>, PgError> {
+    Ok(row.get(i)?.as_i64())
+}
+
+pub(crate) fn text(row: &PgRow, i: usize) -> std::result::Result<String, PgError> {
+    row.get(i)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| PgError::RowShape(format!("column {i} is not text")))
+}
+
+pub(crate) fn opt_text(row: &PgRow, i: usize) -> std::result::Result<Option<String>, PgError> {
+    Ok(row.get(i)?.as_str().map(str::to_owned))
+}
+
+pub(crate) fn boolean(row: &PgRow, i: usize) -> std::result::Result<bool, PgError> {
+    match row.get(i)? {
+        PgValue::Bool(b) => Ok(*b),
+        other => Err(PgError::RowShape(format!("column {i} is not a boolean: {other:?}"))),
+    }
+}
+
+/// Epoch milliseconds of a `timestamptz` column, in SQL.
+pub(crate) fn ms(column: &str) -> String {
+    format!("(extract(epoch from {column}) * 1000)::bigint")
+}
+
+/// A group as stored, with the caller's standing in it.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupRow {
+    pub id: Uuid,
+    pub name: String,
+    pub visibility: Visibility,
+    pub join_mode: JoinMode,
+    pub owner_id: UserId,
+    pub is_member: bool,
+    pub is_admin: bool,
+}
+
+impl GroupRow {
+    pub fn role(&self, caller: &Caller) -> Role {
+        if caller.site_admin {
+            Role::SiteAdmin
+        } else if self.owner_id == caller.user_id {
+            Role::Owner
+        } else if self.is_admin {
+            Role::Admin
+        } else if self.is_member {
+            Role::Member
+        } else {
+            Role::Anyone
+        }
+    }
+
+    /// Whether the caller may know the group exists: hidden groups are for members and site admins.
+    pub fn visible_to(&self, caller: &Caller) -> bool {
+        self.visibility != Visibility::Hidden || self.is_member || caller.site_admin
+    }
+
+    /// The caller's role, requiring that they run the group.
+    pub fn require_manager(&self, caller: &Caller) -> Result<Role> {
+        let role = self.role(caller);
+        if role.manages() {
+            Ok(role)
+        } else {
+            Err(GroupError::Forbidden("only the group's owner and admins may do this".into()))
+        }
+    }
+}
+
+/// Loads a group with the caller's standing; `FOR UPDATE` locks it for the transaction. A group
+/// the caller may not see is "not found", like one that does not exist.
+pub(crate) async fn load_group(
+    pg: &impl Postgres,
+    caller: &Caller,
+    group_id: Uuid,
+    lock: bool,
+) -> Result<GroupRow> {
+    let group = load_group_unchecked(pg, caller, group_id, lock).await?;
+    if group.visible_to(caller) {
+        Ok(group)
+    } else {
+        Err(GroupError::NotFound("no such group".into()))
+    }
+}
+
+/// [`load_group`] without the visibility check: for invitations and codes, which reach hidden
+/// groups on purpose.
+pub(crate) async fn load_group_unchecked(
+    pg: &impl Postgres,
+    caller: &Caller,
+    group_id: Uuid,
+    lock: bool,
+) -> Result<GroupRow> {
+    let sql = format!(
+        "SELECT g.id, g.name, g.visibility, g.join_mode, g.owner_id,
+            EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = $2),
+            EXISTS (SELECT 1 FROM group_admins a WHERE a.group_id = g.id AND a.user_id = $2)
+         FROM groups g WHERE g.id = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let rows = pg.query(&sql, &[PgValue::Uuid(group_id), PgValue::Uuid(caller.user_id.0)]).await?;
+    let row = rows.first().ok_or_else(|| GroupError::NotFound("no such group".into()))?;
+    let group = GroupRow {
+        id: uuid(row, 0)?,
+        name: text(row, 1)?,
+        visibility: Visibility::parse(&text(row, 2)?)?,
+        join_mode: JoinMode::parse(&text(row, 3)?)?,
+        owner_id: UserId(uuid(row, 4)?),
+        is_member: boolean(row, 5)?,
+        is_admin: boolean(row, 6)?,
+    };
+    Ok(group)
+}
+
+/// Whether `user` is a member of `group_id`.
+pub(crate) async fn is_member(pg: &impl Postgres, group_id: Uuid, user: UserId) -> Result<bool> {
+    let rows = pg
+        .query(
+            "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",
+            &[PgValue::Uuid(group_id), PgValue::Uuid(user.0)],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// The owner and admins of a group: who hears about join requests.
+pub(crate) async fn managers(pg: &impl Postgres, group: &GroupRow) -> Result<Vec<UserId>> {
+    let rows =
+        pg.query("SELECT user_id FROM group_admins WHERE group_id = $1", &[PgValue::Uuid(group.id)]).await?;
+    let mut users = vec![group.owner_id];
+    for row in &rows {
+        let user = UserId(uuid(row, 0)?);
+        if !users.contains(&user) {
+            users.push(user);
+        }
+    }
+    Ok(users)
+}
