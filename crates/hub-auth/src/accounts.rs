@@ -276,6 +276,13 @@ pub async fn unlink(
     .await
 }
 
+/// The user a character belongs to, if any.
+pub async fn owner_of(pg: &impl Postgres, character_id: CharacterId) -> Result<Option<UserId>, PgError> {
+    let rows =
+        pg.query("SELECT user_id FROM characters WHERE id = $1", &[PgValue::Int(character_id.0)]).await?;
+    rows.first().map(|r| uuid(r, 0).map(UserId)).transpose()
+}
+
 /// Character ids above `after`, ascending, at most `limit`: batches for jobs over every character.
 pub async fn character_ids_after(pg: &impl Postgres, after: i64, limit: i64) -> Result<Vec<i64>, PgError> {
     let rows = pg

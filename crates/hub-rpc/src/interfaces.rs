@@ -3,8 +3,10 @@
 use crate::{RpcError, RpcErrorCode};
 use hub_auth::oauth::{Begun, Flow, Pending, Provider};
 use hub_domain::health::ProbeRecord;
+use hub_domain::notification::NewNotification;
 use hub_domain::CharacterId;
 use hub_domain::Service;
+use hub_notify::{Notification, Page};
 use hub_tokens::{AccessToken, NewTokens, TokenHealth};
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +77,36 @@ crate::rpc_interface! {
         fn revoke(CharacterRequest) -> bool;
         /// Re-encrypts the stored tokens under the primary vault key; how many changed (0 or 1).
         fn reseal(CharacterRequest) -> u32;
+    }
+}
+
+/// A page of a user's notifications: see [`hub_notify::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListNotifications {
+    pub unread_only: bool,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationId {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllNotifications {}
+
+crate::rpc_interface! {
+    /// Served by the notifications worker's `UserNotifications` object, one per user (named by the
+    /// user id): stores, delivers over the user's sockets, and lists notifications.
+    pub interface Notifications as "notifications", handler NotificationsHandler {
+        /// Stores the notification, then sends it to every open socket of the user.
+        fn notify(NewNotification) -> Notification;
+        fn list(ListNotifications) -> Page;
+        /// `false` when there is no such notification.
+        fn mark_read(NotificationId) -> bool;
+        /// How many were unread.
+        fn mark_all_read(AllNotifications) -> u32;
     }
 }
 

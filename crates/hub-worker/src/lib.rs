@@ -3,17 +3,19 @@
 //! Everything here is an adapter: it converts, connects and forwards, and holds no domain logic.
 //! Worker crates define their entry with [`worker_entry!`] and call other objects with [`get_stub`].
 
+pub mod auth;
 pub mod bindings;
 mod convert;
 pub mod durable;
 pub mod fetch;
 pub mod health;
 pub mod logging;
+pub mod notify;
 pub mod pg;
 pub mod sso;
 mod stub;
 
-pub use convert::{to_hub_request, to_worker_response};
+pub use convert::{to_hub_request, to_web_response, to_worker_response};
 pub use stub::{forward_to_object, get_stub, DurableObjectTransport};
 
 use hub_ports::Clock;

@@ -70,6 +70,12 @@ impl SsoConfig {
     }
 }
 
+/// The hub's public origin (`PUBLIC_ORIGIN`, e.g. `https://auth.example.org`), without a trailing
+/// slash: what browsers send as `Origin`.
+pub fn public_origin(env: &worker::Env) -> Option<String> {
+    var(env, "PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned())
+}
+
 /// Character ids of site admins (`SITE_ADMIN_CHARACTER_IDS`, comma-separated).
 pub fn site_admins(env: &worker::Env) -> Vec<i64> {
     var(env, "SITE_ADMIN_CHARACTER_IDS")
