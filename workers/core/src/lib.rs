@@ -8,6 +8,7 @@ use hub_auth::audit::{self, Action, Entry};
 use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, LOGIN_COOKIE};
 use hub_auth::session::{self, ClientInfo, SessionPolicy, SessionRecord, SessionToken};
 use hub_db::pg::PgClient;
+use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_domain::Service;
 use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_ports::{HttpTransport, OsRandom};
@@ -17,6 +18,7 @@ use hub_rpc::interfaces::{
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_sso::jwks::VerifyError;
 use hub_tokens::NewTokens;
+use hub_worker::auth::{authenticate, internal, optional_number, page_limit, require_csrf};
 use hub_worker::durable::DurableSql;
 use hub_worker::fetch::FetchTransport;
 use hub_worker::sso::{self as config, SsoConfig};
@@ -66,41 +68,6 @@ fn client_info(req: &Request) -> ClientInfo {
     }
 }
 
-async fn database(state: &AppState) -> Result<PgClient, ApiError> {
-    hub_worker::pg::connect(&state.env).await.map_err(|e| {
-        tracing::error!(error = %e, "database unavailable");
-        ApiError::unavailable("the database is unavailable")
-    })
-}
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "internal error");
-    ApiError::internal("something went wrong on our side")
-}
-
-/// The session named by the request's cookie, or 401.
-async fn authenticate(req: &Request, pg: &PgClient) -> Result<(SessionToken, SessionRecord), ApiError> {
-    let token = req
-        .header("cookie")
-        .and_then(|cookies| session::token_from_cookies(&cookies))
-        .ok_or_else(|| ApiError::unauthorized("log in first"))?;
-    let record = session::authenticate(pg, &WorkerClock, &SessionPolicy::default(), &token)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| ApiError::unauthorized("your session has ended; log in again"))?;
-    Ok((token, record))
-}
-
-/// State-changing requests carry the session's CSRF token (SameSite is not enough on its own).
-fn require_csrf(req: &Request, token: &SessionToken) -> Result<(), ApiError> {
-    let presented = req.header("x-csrf-token").unwrap_or_default();
-    if token.verify_csrf(&presented) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("missing or wrong X-CSRF-Token header"))
-    }
-}
-
 async fn begin_login(state: &AppState, flow: Flow, return_to: Option<String>) -> Result<Response, ApiError> {
     let sso = SsoConfig::from_env(&state.env)?;
     let store = get_stub::<LoginStates>(
@@ -126,7 +93,7 @@ async fn login_start(req: Request, _params: Params, state: Rc<AppState>) -> Resu
 }
 
 async fn character_start(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (_, session) = authenticate(&req, &pg).await?;
     begin_login(&state, Flow::LinkCharacter { user_id: session.user_id }, req.query_value("return_to")).await
 }
@@ -145,7 +112,7 @@ async fn login_failed(pg: &PgClient, req: &Request, reason: &str, error: ApiErro
 
 async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let sso = SsoConfig::from_env(&state.env)?;
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     if let Some(error) = req.query_value("error") {
         return Err(login_failed(
             &pg,
@@ -205,6 +172,13 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
     store_tokens(&state, &identity, tokens, access_expires_at_ms).await;
     if let Some(previous) = signed_in.transferred_from {
         tracing::info!(character = %identity.character_id, previous_user = %previous, "character transfer detected");
+        let notification = NewNotification {
+            user_id: previous,
+            kind: NotificationKind::CharacterTransferred,
+            title: format!("{} was transferred to another account owner", identity.name),
+            data: serde_json::json!({ "character_id": identity.character_id }),
+        };
+        hub_worker::notify::deliver(&state.env, &state.request_id, vec![notification]).await;
     }
     let mut response = Response::redirect(pending.return_to.as_deref().unwrap_or("/"))
         .with_header("referrer-policy", "no-referrer")
@@ -328,7 +302,7 @@ async fn token_health(state: &AppState, user: &accounts::UserView) -> Vec<serde_
 }
 
 async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, session) = authenticate(&req, &pg).await?;
     let user = accounts::user_view(&pg, session.user_id)
         .await
@@ -355,31 +329,13 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
 }
 
 async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, session) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     session::end(&pg, &WorkerClock, session.id, Some(session.user_id), "logout").await.map_err(internal)?;
     let entry = Entry::new(Action::Logout).user(session.user_id).ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
     Ok(Response::new(204).with_header("set-cookie", session::clear_session_cookie()))
-}
-
-/// `?limit=` within 1..=200 (default 50).
-fn page_limit(req: &Request) -> Result<i64, ApiError> {
-    match req.query_param("limit") {
-        None => Ok(50),
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::bad_request("limit must be a number from 1 to 200")),
-    }
-}
-
-fn optional_number(req: &Request, name: &str) -> Result<Option<i64>, ApiError> {
-    req.query_param(name)
-        .map(|raw| raw.parse::<i64>().map_err(|_| ApiError::bad_request(format!("{name} must be a number"))))
-        .transpose()
 }
 
 #[derive(serde::Serialize)]
@@ -409,14 +365,14 @@ fn session_views(sessions: Vec<SessionRecord>, current: Option<uuid::Uuid>) -> V
 }
 
 async fn my_sessions(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (_, current) = authenticate(&req, &pg).await?;
     let sessions = session::list_for_user(&pg, &WorkerClock, current.user_id).await.map_err(internal)?;
     Response::json(200, &serde_json::json!({ "sessions": session_views(sessions, Some(current.id)) }))
 }
 
 async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let id: uuid::Uuid = params.parse("id")?;
@@ -438,7 +394,7 @@ struct PrimaryRequest {
 }
 
 async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let body: PrimaryRequest = req.json()?;
@@ -454,7 +410,7 @@ async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Resu
 /// Asks the character's token store for a usable access token now (refreshing it if needed) and
 /// answers with its health: the dashboard's "check now".
 async fn token_check(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let character = hub_domain::CharacterId(params.parse("id")?);
@@ -480,7 +436,7 @@ async fn token_check(req: Request, params: Params, state: Rc<AppState>) -> Resul
 /// Unlinks a character: its refresh token is revoked at EVE SSO and its tokens deleted first, then
 /// it leaves the account. When the SSO cannot be reached nothing changes (502), so a retry works.
 async fn unlink_character(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let character = hub_domain::CharacterId(params.parse("id")?);
@@ -517,7 +473,7 @@ const RESEAL_BATCH: i64 = 50;
 /// where to continue, so the job is resumable; resealing twice changes nothing.
 async fn reseal_tokens(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     require_operator(&req, &state.env)?;
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let after = optional_number(&req, "after")?.unwrap_or(0);
     let ids = accounts::character_ids_after(&pg, after, RESEAL_BATCH).await.map_err(internal)?;
     let state = &*state;
@@ -585,7 +541,7 @@ async fn require_admin(
 }
 
 async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     require_admin(&req, &pg, &state.env).await?;
     let limit = page_limit(&req)?;
     let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
@@ -594,7 +550,7 @@ async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Resu
 }
 
 async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     require_admin(&req, &pg, &state.env).await?;
     let user_id = hub_domain::UserId(params.parse("id")?);
     let user = accounts::user_view(&pg, user_id)
@@ -606,7 +562,7 @@ async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result
 }
 
 async fn admin_end_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     let (token, admin) = require_admin(&req, &pg, &state.env).await?;
     require_csrf(&req, &token)?;
     let id: uuid::Uuid = params.parse("id")?;
@@ -622,7 +578,7 @@ async fn admin_end_session(req: Request, params: Params, state: Rc<AppState>) ->
 }
 
 async fn admin_audit(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let pg = database(&state).await?;
+    let pg = hub_worker::auth::database(&state.env).await?;
     require_admin(&req, &pg, &state.env).await?;
     let limit = page_limit(&req)?;
     let before = optional_number(&req, "before_id")?;

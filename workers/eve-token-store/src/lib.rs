@@ -5,6 +5,7 @@
 //! Concurrent requests for one character share one refresh (`SingleFlight`); an alarm refreshes
 //! ahead of time and re-arms itself after every piece of work.
 
+use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_domain::{CharacterId, Service};
 use hub_http::Router;
 use hub_ports::{Clock as _, OsRandom};
@@ -159,7 +160,7 @@ async fn refresh(
 ) -> Result<AccessToken, TokenError> {
     let CharacterId(id) = character;
     let owned = (Rc::clone(inner), Rc::clone(keyring), Rc::clone(sso));
-    let result = inner
+    inner
         .refreshes
         .run(id, move || async move {
             let (inner, keyring, sso) = owned;
@@ -167,17 +168,47 @@ async fn refresh(
             let verifier = JwtOwner { sso: &sso, http: &http };
             let port = Sso { http: &http, client: &sso.client, verifier: &verifier };
             let store = store(&inner, &keyring);
-            if force {
+            let result = if force {
                 store.refresh_now(&port, character).await
             } else {
                 store.access_token(&port, character).await
+            };
+            // Inside the flight, so many waiting callers make one report.
+            match &result {
+                Err(TokenError::Transferred { new_owner_hash }) => {
+                    character_sold(&inner, character, new_owner_hash).await;
+                }
+                Err(TokenError::Invalid { reason }) => token_invalid(&inner, character, reason).await,
+                _ => {}
             }
+            result
         })
-        .await;
-    if let Err(TokenError::Transferred { new_owner_hash }) = &result {
-        character_sold(inner, character, new_owner_hash).await;
+        .await
+}
+
+/// The character's owner hears that its token stopped working.
+async fn token_invalid(inner: &Inner, character: CharacterId, reason: &str) {
+    tracing::warn!(character = %character, reason, "token became invalid");
+    let owner = async {
+        let pg = hub_worker::pg::connect(&inner.env).await.map_err(|e| e.to_string())?;
+        hub_auth::accounts::owner_of(&pg, character).await.map_err(|e| e.to_string())
     }
-    result
+    .await;
+    match owner {
+        Ok(Some(user_id)) => {
+            let notification = NewNotification {
+                user_id,
+                kind: NotificationKind::TokenInvalid,
+                title: "A character's EVE login stopped working: log in with it again".into(),
+                data: serde_json::json!({ "character_id": character, "reason": reason }),
+            };
+            hub_worker::notify::deliver(&inner.env, "token-store", vec![notification]).await;
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(character = %character, error = %e, "finding the owner of an invalid token failed");
+        }
+    }
 }
 
 async fn character_sold(inner: &Inner, character: CharacterId, new_owner_hash: &str) {
@@ -191,6 +222,15 @@ async fn character_sold(inner: &Inner, character: CharacterId, new_owner_hash: &
     match outcome {
         Ok(previous) => {
             tracing::info!(character = %character, previous_user = ?previous, "character transfer detected at refresh");
+            if let Some(user_id) = previous {
+                let notification = NewNotification {
+                    user_id,
+                    kind: NotificationKind::CharacterTransferred,
+                    title: "A character of yours was transferred to another account owner".into(),
+                    data: serde_json::json!({ "character_id": character }),
+                };
+                hub_worker::notify::deliver(&inner.env, "token-store", vec![notification]).await;
+            }
         }
         Err(e) => {
             tracing::error!(character = %character, error = %e, "recording a character transfer failed");

@@ -1,35 +1,126 @@
 //! The notifications worker: real-time notifications over hibernating WebSockets, one Durable
-//! Object per user.
+//! Object per user (named by the user id).
 //!
-//! Thin glue only: routes come from `hub-http`, logic from the shared crates. For now its object
-//! serves the health probe over RPC and a health WebSocket (`/health/ws`) that proves the
-//! Hibernation API path end to end; user notifications build on the same path.
+//! Thin glue only: storage, retry schedule and listing live in `hub-notify`.
+//! - `GET /api/ws/notifications`: the session cookie and `Origin` are checked here, then the
+//!   upgrade goes to the user's object, which accepts it with the Hibernation API (per-socket data
+//!   in the attachment and tags; `ping` is answered by the runtime without waking the object).
+//! - `GET /api/notifications`, `POST /api/notifications/:id/read`, `POST /api/notifications/read-all`.
+//! - Other workers send notifications with the typed `Notifications` interface.
 
+use hub_domain::notification::NewNotification;
 use hub_domain::Service;
-use hub_http::{ApiError, Request, Router};
+use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_notify::{ClientMessage, Notification, Page, ServerMessage};
+use hub_ports::Clock;
+use hub_rpc::interfaces::{
+    AllNotifications, ListNotifications, NotificationId, Notifications, NotificationsHandler,
+};
+use hub_rpc::{Interface, RpcError};
+use hub_worker::auth::{authenticate, database, optional_number, page_limit, require_csrf};
 use hub_worker::durable::{DurableSql, HEALTH_SOCKET_PATH};
-use hub_worker::{bindings, health, AppState, RawFuture, WebRequest};
+use hub_worker::{bindings, get_stub, health, AppState, RawFuture, WebRequest, WorkerClock};
+use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, State, WebSocket, WebSocketIncomingMessage};
 
 const SERVICE: Service = Service::Notifications;
+/// The socket path, on the worker and inside the object.
+const SOCKET_PATH: &str = "/api/ws/notifications";
+const SOCKET_TAG: &str = "notifications";
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::NOTIFICATIONS), &[])
+        .get("/api/notifications", list)
+        .post("/api/notifications/read-all", read_all)
+        .post("/api/notifications/:id/read", read_one)
 }
 
-/// WebSocket upgrades go to the object untouched: its response carries the socket.
+/// WebSocket upgrades go to an object untouched: its response carries the socket.
 fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
-    if req.path != HEALTH_SOCKET_PATH {
-        return None;
-    }
     // `Clone::clone` copies the handle; `Request::clone` would be the JS method that tees the body.
     let (web, env) = (<WebRequest as Clone>::clone(web), env.clone());
+    if req.path == HEALTH_SOCKET_PATH {
+        return Some(Box::pin(async move {
+            hub_worker::forward_to_object(&env, bindings::NOTIFICATIONS, health::PROBE_OBJECT, &web).await
+        }));
+    }
+    if req.path != SOCKET_PATH {
+        return None;
+    }
+    let req = req.clone();
     Some(Box::pin(async move {
-        hub_worker::forward_to_object(&env, bindings::NOTIFICATIONS, health::PROBE_OBJECT, &web).await
+        match socket_owner(&req, &env).await {
+            Ok(user) => {
+                hub_worker::forward_to_object(&env, bindings::NOTIFICATIONS, &user.to_string(), &web).await
+            }
+            Err(error) => {
+                tracing::info!(status = error.status, reason = %error.message, "notification socket refused");
+                hub_worker::to_web_response(error.into_response()).map_err(worker::Error::from)
+            }
+        }
     }))
 }
 
+/// The handshake's checks: an upgrade, from our own origin, with a live session.
+async fn socket_owner(req: &Request, env: &Env) -> Result<hub_domain::UserId, ApiError> {
+    if !req.header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return Err(ApiError::new(426, "upgrade_required", "this path only accepts WebSocket upgrades"));
+    }
+    let origin = hub_worker::sso::public_origin(env)
+        .ok_or_else(|| ApiError::unavailable("PUBLIC_ORIGIN is not configured"))?;
+    if req.header("origin").as_deref() != Some(origin.as_str()) {
+        return Err(ApiError::forbidden("WebSocket connections are accepted from this site only"));
+    }
+    let pg = database(env).await?;
+    let (_, session) = authenticate(req, &pg).await?;
+    Ok(session.user_id)
+}
+
 hub_worker::worker_entry!(SERVICE, router, raw = Some(raw_routes));
+
+fn notifications_of(
+    state: &AppState,
+    user: hub_domain::UserId,
+) -> Result<hub_rpc::Client<Notifications, hub_worker::DurableObjectTransport>, RpcError> {
+    get_stub::<Notifications>(&state.env, bindings::NOTIFICATIONS, &user.to_string(), Some(&state.request_id))
+}
+
+async fn list(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state.env).await?;
+    let (_, session) = authenticate(&req, &pg).await?;
+    let unread_only = match req.query_param("unread") {
+        None | Some("0" | "false") => false,
+        Some("1" | "true") => true,
+        Some(_) => return Err(ApiError::bad_request("unread must be true or false")),
+    };
+    let query = ListNotifications {
+        unread_only,
+        before_id: optional_number(&req, "before_id")?,
+        limit: page_limit(&req)?,
+    };
+    let page: Page = notifications_of(&state, session.user_id)?.list(&query).await?;
+    Response::json(200, &page).map(|r| r.with_header("cache-control", "no-store"))
+}
+
+async fn read_one(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state.env).await?;
+    let (token, session) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let id: i64 = params.parse("id")?;
+    if notifications_of(&state, session.user_id)?.mark_read(&NotificationId { id }).await? {
+        Ok(Response::new(204))
+    } else {
+        Err(ApiError::not_found("no such notification"))
+    }
+}
+
+async fn read_all(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = database(&state.env).await?;
+    let (token, session) = authenticate(&req, &pg).await?;
+    require_csrf(&req, &token)?;
+    let marked = notifications_of(&state, session.user_id)?.mark_all_read(&AllNotifications {}).await?;
+    Response::json(200, &serde_json::json!({ "marked": marked }))
+}
 
 /// A user's notifications and open sockets (SQLite storage, Hibernation API).
 #[durable_object]
@@ -41,23 +132,31 @@ pub struct UserNotifications {
 impl DurableObject for UserNotifications {
     fn new(state: State, _env: Env) -> Self {
         let storage = DurableSql::of(&state);
-        if let Err(e) = hub_durable::probe::migrate(&storage) {
-            tracing::error!(error = %e, "creating the probe table failed");
+        if let Err(e) = hub_durable::probe::migrate(&storage).and_then(|()| hub_notify::migrate(&storage)) {
+            tracing::error!(error = %e, "creating the notification tables failed");
         }
         hub_worker::durable::enable_ping_auto_response(&state);
         Self { state, storage }
     }
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
-        if req.path() == HEALTH_SOCKET_PATH {
+        let path = req.path();
+        if path == HEALTH_SOCKET_PATH {
             if !req.headers().get("upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
                 let err = ApiError::new(426, "upgrade_required", "this path only accepts WebSocket upgrades");
                 return hub_worker::to_worker_response(err.into_response());
             }
             return hub_worker::durable::accept_health_socket(&self.state, &self.storage);
         }
+        if path == SOCKET_PATH {
+            return self.accept_socket();
+        }
         hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
-            hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            if iface == Notifications::NAME {
+                Notifications::dispatch(self, &method, &body).await
+            } else {
+                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            }
         })
         .await
     }
@@ -67,7 +166,20 @@ impl DurableObject for UserNotifications {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        hub_worker::durable::health_socket_message(&self.storage, &ws, &message)
+        if ws_tags(&self.state, &ws).iter().any(|t| t == "health") {
+            return hub_worker::durable::health_socket_message(&self.storage, &ws, &message);
+        }
+        let WebSocketIncomingMessage::String(text) = message else {
+            return send(&ws, &ServerMessage::Error { message: "binary messages are not understood".into() });
+        };
+        match serde_json::from_str::<ClientMessage>(&text) {
+            Ok(ClientMessage::Ack { ids }) => {
+                hub_notify::ack(&self.storage, WorkerClock.now_ms(), &ids).map_err(storage_error)?;
+                self.rearm().await;
+                Ok(())
+            }
+            Err(e) => send(&ws, &ServerMessage::Error { message: format!("unknown message: {e}") }),
+        }
     }
 
     async fn websocket_close(
@@ -81,5 +193,110 @@ impl DurableObject for UserNotifications {
         let code =
             u16::try_from(code).ok().filter(|c| *c == 1000 || (3000..5000).contains(c)).unwrap_or(1000);
         ws.close(Some(code), Some(reason))
+    }
+
+    async fn alarm(&self) -> worker::Result<worker::Response> {
+        let now = WorkerClock.now_ms();
+        match hub_notify::due_for_retry(&self.storage, now) {
+            Ok(due) if !due.is_empty() => {
+                tracing::info!(count = due.len(), "resending unacknowledged notifications");
+                self.broadcast(&due);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "reading due notifications failed"),
+        }
+        self.rearm().await;
+        worker::Response::empty()
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as a map_err function
+fn storage_error(e: hub_ports::SqlError) -> worker::Error {
+    worker::Error::RustError(e.to_string())
+}
+
+fn ws_tags(state: &State, ws: &WebSocket) -> Vec<String> {
+    state.get_tags(ws)
+}
+
+fn send(ws: &WebSocket, message: &ServerMessage) -> worker::Result<()> {
+    ws.send_with_str(serde_json::to_string(message)?)
+}
+
+impl UserNotifications {
+    /// Accepts a socket (the worker checked the session and origin), greets it, and sends every
+    /// unacknowledged notification: what an evicted object or a closed tab missed.
+    fn accept_socket(&self) -> worker::Result<worker::Response> {
+        let pair = worker::WebSocketPair::new()?;
+        self.state.accept_websocket_with_tags(&pair.server, &[SOCKET_TAG]);
+        pair.server.serialize_attachment(serde_json::json!({ "connected_at_ms": WorkerClock.now_ms() }))?;
+        let unread_count = hub_notify::unread_count(&self.storage).map_err(storage_error)?;
+        send(&pair.server, &ServerMessage::Hello { unread_count })?;
+        let pending = hub_notify::unacknowledged(&self.storage).map_err(storage_error)?;
+        for notification in pending {
+            send(&pair.server, &ServerMessage::Notification { notification })?;
+        }
+        worker::Response::from_websocket(pair.client)
+    }
+
+    /// Sends to every open notification socket and records the send (and so the next retry).
+    fn broadcast(&self, notifications: &[Notification]) {
+        let sockets = self.state.get_websockets_with_tag(SOCKET_TAG);
+        for notification in notifications {
+            for ws in &sockets {
+                let message = ServerMessage::Notification { notification: notification.clone() };
+                if let Err(e) = send(ws, &message) {
+                    tracing::warn!(error = %e, "a socket did not take a notification");
+                }
+            }
+        }
+        let ids: Vec<i64> = notifications.iter().map(|n| n.id).collect();
+        if let Err(e) = hub_notify::mark_sent(&self.storage, WorkerClock.now_ms(), &ids) {
+            tracing::error!(error = %e, "recording sent notifications failed");
+        }
+    }
+
+    /// Points the alarm at the next retry, in every path.
+    async fn rearm(&self) {
+        let next = hub_notify::next_alarm_at(&self.storage);
+        let result = match next {
+            Ok(Some(at_ms)) => hub_worker::durable::set_alarm_at(&self.state, at_ms).await,
+            Ok(None) => self.state.storage().delete_alarm().await,
+            Err(e) => {
+                tracing::error!(error = %e, "computing the next notification alarm failed");
+                hub_worker::durable::set_alarm_at(&self.state, WorkerClock.now_ms() + 5_000).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "setting the notification alarm failed");
+        }
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as a map_err function
+fn rpc_storage(e: hub_ports::SqlError) -> RpcError {
+    RpcError::internal(e.to_string())
+}
+
+impl NotificationsHandler for UserNotifications {
+    async fn notify(&self, new: NewNotification) -> Result<Notification, RpcError> {
+        // Stored first: if the object is evicted before the ack, the next connection gets it.
+        let stored = hub_notify::store(&self.storage, WorkerClock.now_ms(), &new).map_err(rpc_storage)?;
+        self.broadcast(std::slice::from_ref(&stored));
+        self.rearm().await;
+        Ok(stored)
+    }
+
+    async fn list(&self, query: ListNotifications) -> Result<Page, RpcError> {
+        hub_notify::list(&self.storage, query.unread_only, query.before_id, query.limit).map_err(rpc_storage)
+    }
+
+    async fn mark_read(&self, request: NotificationId) -> Result<bool, RpcError> {
+        hub_notify::mark_read(&self.storage, WorkerClock.now_ms(), request.id).map_err(rpc_storage)
+    }
+
+    async fn mark_all_read(&self, _request: AllNotifications) -> Result<u32, RpcError> {
+        let marked = hub_notify::mark_all_read(&self.storage, WorkerClock.now_ms()).map_err(rpc_storage)?;
+        Ok(u32::try_from(marked).unwrap_or(u32::MAX))
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! - `GET /health`: its own status and the database's (it holds no Durable Object);
 //! - `GET /health/:service`: another worker's health, over that worker's service binding;
-//! - `/api/*`: forwarded to the core worker, so the session cookie stays same-origin;
+//! - `/api/*`: forwarded over service bindings (groups and notifications paths to their workers,
+//!   the rest to core), so the session cookie stays same-origin;
 //! - WebSocket upgrades (`/health/ws`, `/api/ws/*`): passed through to the notifications worker.
 //!
 //! Serving the web app itself arrives with the SPA; until then `/` answers a JSON index.
@@ -20,7 +21,7 @@ fn router() -> Router<AppState> {
     let mut router =
         health::routes(SERVICE, None, &[]).get("/", index).get("/health/:service", service_health);
     for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
-        router = router.route(method, "/api/*rest", forward_to_core);
+        router = router.route(method, "/api/*rest", forward_api);
     }
     router
 }
@@ -53,8 +54,20 @@ async fn service_health(_req: Request, params: Params, state: Rc<AppState>) -> R
     hub_worker::fetch_service(&state.env, service, &forwarded, &state.request_id).await
 }
 
-async fn forward_to_core(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    hub_worker::fetch_service(&state.env, Service::Core, &req, &state.request_id).await
+/// Which worker serves an API path: groups and notifications have their own; core the rest.
+fn api_owner(path: &str) -> Service {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/api/groups") || under("/api/invitations") || under("/api/invite") {
+        Service::Groups
+    } else if under("/api/notifications") {
+        Service::Notifications
+    } else {
+        Service::Core
+    }
+}
+
+async fn forward_api(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    hub_worker::fetch_service(&state.env, api_owner(&req.path), &req, &state.request_id).await
 }
 
 /// WebSocket upgrades (`/health/ws`, and `/api/ws/*` for notifications) pass through untouched to the
