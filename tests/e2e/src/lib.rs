@@ -6,6 +6,7 @@
 // Wall-clock deadlines of the harness are not domain time; the Clock port is for the product.
 #![allow(clippy::disallowed_methods)]
 
+pub mod api;
 pub mod login;
 
 use hub_native::pg::TestDatabase;
