@@ -15,6 +15,8 @@ pub enum NotificationKind {
     RemovedFromGroup,
     MadeAdmin,
     OwnershipTransferred,
+    GroupAnnouncement,
+    GroupDeleted,
     TokenInvalid,
     CharacterTransferred,
 }

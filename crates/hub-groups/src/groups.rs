@@ -2,11 +2,14 @@
 
 use crate::listing::{list_groups, GroupFilter, GroupView};
 use crate::log::record;
-use crate::rows::{int, load_group, text, GroupRow};
+use crate::rows::{int, load_group, text, uuid, GroupRow};
 use crate::{
-    valid_description, valid_name, Caller, CategoryPermission, GroupError, JoinMode, Result, Role, Visibility,
+    valid_description, valid_name, Caller, CategoryPermission, GroupError, JoinMode, Outcome, Result, Role,
+    Visibility,
 };
 use hub_db::in_transaction;
+use hub_domain::notification::{NewNotification, NotificationKind};
+use hub_domain::UserId;
 use hub_ports::{PgError, PgValue, Postgres, Random};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -153,30 +156,63 @@ pub async fn update_group(
     .await
 }
 
-/// Deletes a group: its owner or a site admin. The membership log keeps its history.
-pub async fn delete_group(pg: &impl Postgres, caller: &Caller, id: Uuid) -> Result<()> {
+/// Deletes a group: its owner or a site admin. The membership log keeps its history; the other
+/// members are told.
+pub async fn delete_group(pg: &impl Postgres, caller: &Caller, id: Uuid) -> Result<Outcome<()>> {
     in_transaction(pg, |pg| async move {
         let group = load_group(pg, caller, id, true).await?;
         if !matches!(group.role(caller), Role::Owner | Role::SiteAdmin) {
             return Err(GroupError::Forbidden("only the owner deletes a group".into()));
         }
-        let members =
-            pg.query("SELECT count(*) FROM group_members WHERE group_id = $1", &[PgValue::Uuid(id)]).await?;
-        let members = members.first().map(|r| int(r, 0)).transpose()?.unwrap_or(0);
-        record(
-            pg,
-            &group,
-            None,
-            Some(caller.user_id),
-            "group_deleted",
-            "manual",
-            serde_json::json!({ "members": members }),
-        )
-        .await?;
+        let members = member_ids(pg, id).await?;
+        let detail = serde_json::json!({ "members": members.len() });
+        record(pg, &group, None, Some(caller.user_id), "group_deleted", "manual", detail).await?;
         pg.execute("DELETE FROM groups WHERE id = $1", &[PgValue::Uuid(id)]).await?;
-        Ok(())
+        let notify = members
+            .into_iter()
+            .filter(|user| *user != caller.user_id)
+            .map(|user| NewNotification {
+                user_id: user,
+                kind: NotificationKind::GroupDeleted,
+                title: format!("{} was deleted", group.name),
+                data: serde_json::json!({ "group_id": group.id, "group_name": group.name }),
+            })
+            .collect();
+        Ok(Outcome { value: (), notify })
     })
     .await
+}
+
+async fn member_ids(pg: &impl Postgres, group_id: Uuid) -> Result<Vec<UserId>> {
+    let rows =
+        pg.query("SELECT user_id FROM group_members WHERE group_id = $1", &[PgValue::Uuid(group_id)]).await?;
+    Ok(rows.iter().map(|r| uuid(r, 0).map(UserId)).collect::<std::result::Result<_, _>>()?)
+}
+
+/// A message from the group's managers to every member: the group-wide event.
+pub async fn announce(
+    pg: &impl Postgres,
+    caller: &Caller,
+    id: Uuid,
+    message: &str,
+) -> Result<Outcome<usize>> {
+    let message = message.trim();
+    if message.is_empty() || message.chars().count() > 500 {
+        return Err(GroupError::Invalid("message must be 1 to 500 characters".into()));
+    }
+    let group = load_group(pg, caller, id, false).await?;
+    group.require_manager(caller)?;
+    let notify: Vec<NewNotification> = member_ids(pg, id)
+        .await?
+        .into_iter()
+        .map(|user| NewNotification {
+            user_id: user,
+            kind: NotificationKind::GroupAnnouncement,
+            title: format!("{}: {message}", group.name),
+            data: serde_json::json!({ "group_id": group.id, "group_name": group.name, "message": message }),
+        })
+        .collect();
+    Ok(Outcome { value: notify.len(), notify })
 }
 
 pub async fn group_detail(pg: &impl Postgres, caller: &Caller, id: Uuid) -> Result<GroupDetail> {

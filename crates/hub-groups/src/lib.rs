@@ -19,7 +19,9 @@ mod rules;
 
 pub use categories::{create_category, delete_category, list_categories, update_category, Category};
 pub use categories::{CategoryPatch, NewCategory};
-pub use groups::{create_group, delete_group, group_detail, update_group, GroupDetail, GroupPatch, NewGroup};
+pub use groups::{
+    announce, create_group, delete_group, group_detail, update_group, GroupDetail, GroupPatch, NewGroup,
+};
 pub use listing::{categories_with_groups, list_groups, members, CategoryWithGroups, GroupFilter, GroupView};
 pub use listing::{Member, MembersPage};
 pub use log::{membership_log, LogEntry};

@@ -275,7 +275,16 @@ async fn every_way_in_and_out_with_roles_notifications_and_the_log() {
     leave(&pg, &owner, open).await.unwrap();
     // A site admin can do what owners do.
     remove_admin(&pg, &site_admin, approval, owner.user_id).await.unwrap_err();
-    delete_group(&pg, &site_admin, invite_only).await.unwrap();
+    let said = announce(&pg, &alice, open, "fleet at 20:00").await.unwrap();
+    assert_eq!(said.value, 1, "alice is the only member left");
+    assert!(said
+        .notify
+        .iter()
+        .all(|n| n.kind == NotificationKind::GroupAnnouncement && n.title.contains("20:00")));
+    assert_err(announce(&pg, &bob, open, "spam").await, forbidden, "outsiders do not announce");
+    assert!(matches!(announce(&pg, &alice, open, " ").await, Err(GroupError::Invalid(_))));
+    let deleted = delete_group(&pg, &site_admin, invite_only).await.unwrap();
+    assert_eq!(deleted.notify.len(), 2, "both members hear of it");
 
     let reasons = log_reasons(&pg, open).await;
     for expected in [

@@ -96,6 +96,13 @@ pub struct NotificationId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllNotifications {}
 
+/// Notifications for many users, handed to a relay object that delivers them (see
+/// `hub_worker::notify::deliver`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayBatch {
+    pub notifications: Vec<NewNotification>,
+}
+
 crate::rpc_interface! {
     /// Served by the notifications worker's `UserNotifications` object, one per user (named by the
     /// user id): stores, delivers over the user's sockets, and lists notifications.
@@ -107,6 +114,9 @@ crate::rpc_interface! {
         fn mark_read(NotificationId) -> bool;
         /// How many were unread.
         fn mark_all_read(AllNotifications) -> u32;
+        /// Served by relay objects: delivers each notification to its user's object; how many
+        /// were delivered.
+        fn relay(RelayBatch) -> u32;
     }
 }
 

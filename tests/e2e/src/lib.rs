@@ -157,6 +157,11 @@ impl Stack {
         self.launch().await;
     }
 
+    /// The stack's database, for tests that seed data in bulk.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

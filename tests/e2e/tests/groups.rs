@@ -145,6 +145,30 @@ async fn two_users_and_a_site_admin_go_through_every_way_in_and_out() {
     expect_notification(&mut player_socket, "removed_from_group", at).await;
     assert_eq!(status_of(&player.get(&group("Hidden")).await), 404, "hidden again");
 
+    // A group-wide announcement reaches every member live; outsiders cannot send one.
+    let at = Instant::now();
+    let (status, said) = owner
+        .post(&format!("{}/announcements", group("Approval")), json!({ "message": "fleet at 20:00" }))
+        .await;
+    assert_eq!(
+        (status, said["members"].as_i64(), said["delivered"].as_i64()),
+        (200, Some(2), Some(2)),
+        "{said}"
+    );
+    let announcement = expect_notification(&mut player_socket, "group_announcement", at).await;
+    assert!(announcement["title"].as_str().unwrap().contains("fleet at 20:00"));
+    assert_eq!(
+        status_of(&admin.post(&format!("{}/announcements", group("Open")), json!({ "message": "hi" })).await),
+        200,
+        "site admins may"
+    );
+    assert_eq!(
+        status_of(
+            &player.post(&format!("{}/announcements", group("Open")), json!({ "message": "spam" })).await
+        ),
+        403
+    );
+
     // Permission refusals and bad input.
     assert_eq!(status_of(&player.delete(&group("Open")).await), 403);
     assert_eq!(status_of(&player.get("/api/groups/00000000-0000-0000-0000-000000000000").await), 404);

@@ -30,6 +30,7 @@ fn router() -> Router<AppState> {
         .route(Method::Patch, "/api/groups/:id", update_group)
         .route(Method::Delete, "/api/groups/:id", delete_group)
         .post("/api/groups/:id/join", join)
+        .post("/api/groups/:id/announcements", announce)
         .post("/api/groups/:id/leave", leave)
         .get("/api/groups/:id/members", members)
         .route(Method::Delete, "/api/groups/:id/members/:user_id", remove_member)
@@ -164,7 +165,8 @@ async fn update_group(req: Request, params: Params, state: Rc<AppState>) -> Resu
 
 async fn delete_group(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    groups::delete_group(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
+    let deleted = groups::delete_group(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
+    deliver(&state, deleted.notify).await;
     Ok(Response::new(204))
 }
 
@@ -173,6 +175,22 @@ async fn join(req: Request, params: Params, state: Rc<AppState>) -> Result<Respo
     let joined = groups::join(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
     deliver(&state, joined.notify).await;
     ok(200, &joined.value)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnnouncementBody {
+    message: String,
+}
+
+/// A message from the group's managers to every member, delivered live.
+async fn announce(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, caller) = caller(&req, &state, true).await?;
+    let body: AnnouncementBody = req.json()?;
+    let said =
+        groups::announce(&pg, &caller, id(&params, "id")?, &body.message).await.map_err(group_error)?;
+    let delivered = hub_worker::notify::deliver(&state.env, &state.request_id, said.notify).await;
+    ok(200, &serde_json::json!({ "members": said.value, "delivered": delivered }))
 }
 
 async fn leave(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {

@@ -14,7 +14,7 @@ use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_notify::{ClientMessage, Notification, Page, ServerMessage};
 use hub_ports::Clock;
 use hub_rpc::interfaces::{
-    AllNotifications, ListNotifications, NotificationId, Notifications, NotificationsHandler,
+    AllNotifications, ListNotifications, NotificationId, Notifications, NotificationsHandler, RelayBatch,
 };
 use hub_rpc::{Interface, RpcError};
 use hub_worker::auth::{authenticate, database, optional_number, page_limit, require_csrf};
@@ -127,16 +127,17 @@ async fn read_all(req: Request, _params: Params, state: Rc<AppState>) -> Result<
 pub struct UserNotifications {
     state: State,
     storage: DurableSql,
+    env: Env,
 }
 
 impl DurableObject for UserNotifications {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         let storage = DurableSql::of(&state);
         if let Err(e) = hub_durable::probe::migrate(&storage).and_then(|()| hub_notify::migrate(&storage)) {
             tracing::error!(error = %e, "creating the notification tables failed");
         }
         hub_worker::durable::enable_ping_auto_response(&state);
-        Self { state, storage }
+        Self { state, storage, env }
     }
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
@@ -298,5 +299,13 @@ impl NotificationsHandler for UserNotifications {
     async fn mark_all_read(&self, _request: AllNotifications) -> Result<u32, RpcError> {
         let marked = hub_notify::mark_all_read(&self.storage, WorkerClock.now_ms()).map_err(rpc_storage)?;
         Ok(u32::try_from(marked).unwrap_or(u32::MAX))
+    }
+
+    async fn relay(&self, batch: RelayBatch) -> Result<u32, RpcError> {
+        if batch.notifications.len() > hub_worker::notify::RELAY_BATCH {
+            return Err(RpcError::new(hub_rpc::RpcErrorCode::BadRequest, "relay batches hold at most 50"));
+        }
+        let delivered = hub_worker::notify::deliver_directly(&self.env, "relay", batch.notifications).await;
+        Ok(u32::try_from(delivered).unwrap_or(u32::MAX))
     }
 }
