@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 workers := "ui core discord groups notifications eve-token-store eve-character-data eve-corporation-data eve-static-data"
-worker_crates := "--exclude ui-worker --exclude core-worker --exclude discord-worker --exclude groups-worker --exclude notifications-worker --exclude eve-token-store-worker --exclude eve-character-data-worker --exclude eve-corporation-data-worker --exclude eve-static-data-worker"
+worker_crates := "--exclude ui-worker --exclude core-worker --exclude discord-worker --exclude groups-worker --exclude notifications-worker --exclude eve-token-store-worker --exclude eve-character-data-worker --exclude eve-corporation-data-worker --exclude eve-static-data-worker --exclude bench-crypto-worker"
 native_only := "--exclude hub-native --exclude hub-migrate --exclude e2e"
 export WRANGLER_SEND_METRICS := "false"
 export CLOUDFLARE_CF_FETCH_ENABLED := "false"
@@ -20,21 +20,11 @@ setup:
 build profile="dev" *names: setup
     #!/usr/bin/env bash
     set -euo pipefail
-    export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)" WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
-    # Our own entry module: a plain module worker, one call into Wasm per request (see ARCHITECTURE.md).
-    export CUSTOM_SHIM="$PWD/crates/hub-worker/js/shim.js"
-    flags=(--dev --no-opt)
-    [[ "{{profile}}" == release ]] && flags=(--release)
     names="{{names}}"
     for w in ${names:-{{workers}}}; do
       echo "building $w ({{profile}})"
-      rm -rf "workers/$w/build"
-      (cd "workers/$w" && worker-build "${flags[@]}" 2>&1 | grep -E "^(error|warning)|Finished" || true)
-      test -f "workers/$w/build/worker/index.wasm" || { echo "build of $w failed"; exit 1; }
-      if [[ "{{profile}}" == release ]]; then
-        # worker-build skips wasm-opt with a custom entry shim; run it here.
-        "$WASM_OPT_BIN" -Oz -all "workers/$w/build/worker/index.wasm" -o "workers/$w/build/worker/index.wasm"
-      fi
+      # worker-build with our entry shim (hub-worker/js/shim.js); wasm-opt -Oz for release.
+      scripts/worker-build.sh "workers/$w" "{{profile}}"
     done
 
 # Apply the Postgres migrations to DATABASE_URL
@@ -126,7 +116,32 @@ size: (build "release")
       printf "%-22s %9sK %9sK\n" "$w" $(( $(stat -c %s "$f") / 1024 )) $(( $(gzip -9 -c "$f" | wc -c) / 1024 ))
     done
 
-# Throughput of the core worker's /health/live against a Hono worker, both under `workerd serve` (ratio in one run)
-bench: (build "release" "core")
-    command -v wrk >/dev/null || { [[ "$(id -u)" == 0 ]] && (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)); }
-    bench/bench.py
+# Benchmarks, a table each: JWT and vault ops/s native vs workerd, /health/live vs Hono, /api/users/me (bench/bench.py);
+# a 1,000-group listing and a 1,000-socket announcement on the local stack (tests/e2e/examples/bench_groups.rs)
+bench: (build "release")
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # wrk drives the HTTP benchmarks; PgBouncer stands in for Hyperdrive's connection pool (optional).
+    for tool in wrk pgbouncer; do
+      command -v "$tool" >/dev/null || [[ -x "/usr/sbin/$tool" ]] || [[ "$(id -u)" != 0 ]] \
+        || apt-get install -y -qq "$tool" >/dev/null || (apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null)
+    done
+    command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+    echo "building the crypto benchmark: hub-bench (native, release) and bench/crypto-worker (wasm, release)"
+    cargo build -q --release -p hub-bench
+    scripts/worker-build.sh bench/crypto-worker release
+    # Postgres for /api/users/me: stopped at the end only if this recipe started it.
+    port="${HUB_PG_PORT:-54329}"
+    started=0
+    if [[ -z "${DATABASE_URL:-}" ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then started=1; fi
+    admin_url="$(scripts/pg.sh start)"
+    trap '[[ $started == 1 ]] && scripts/pg.sh stop' EXIT
+    # A fresh database for the benchmark: dropped, recreated and migrated on every run.
+    psql="$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)"
+    db_url="$(cargo run -q -p hub-native --example database_url -- "$admin_url" eve_hub_bench)"
+    "$psql" "$admin_url" -qc 'DROP DATABASE IF EXISTS eve_hub_bench WITH (FORCE)' 2>&1 | grep -v NOTICE || true
+    cargo run -q -p hub-migrate -- "$db_url"
+    BENCH_DATABASE_URL="$db_url" bench/bench.py
+    echo
+    echo "== groups and notifications on the local stack (wrangler dev, release wasm)"
+    DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_groups 2>&1 | tee -a bench-results/groups.txt

@@ -1,9 +1,10 @@
 // CPU profile of a worker under load, through workerd's inspector (Chrome DevTools protocol).
-// usage: node profile.mjs ws://127.0.0.1:PORT/NAME http://127.0.0.1:PORT/PATH SECONDS
+// usage: node profile.mjs ws://127.0.0.1:PORT/NAME http://127.0.0.1:PORT/PATH SECONDS ["Header: value"]
+// (a header such as the session cookie of `just bench`'s seeded user, for authenticated routes)
 // Prints the functions with the most self time. Run with Node 22 (global WebSocket).
 import { execFileSync } from "node:child_process";
 
-const [ws, url, seconds = "5"] = process.argv.slice(2);
+const [ws, url, seconds = "5", header] = process.argv.slice(2);
 const sock = new WebSocket(ws);
 let id = 0;
 const pending = new Map();
@@ -20,7 +21,7 @@ await new Promise((r) => (sock.onopen = r));
 await send("Profiler.enable");
 await send("Profiler.setSamplingInterval", { interval: 50 });
 await send("Profiler.start");
-execFileSync("wrk", ["-t1", "-c16", `-d${seconds}s`, url], { stdio: "inherit" });
+execFileSync("wrk", [...(header ? ["-H", header] : []), "-t1", "-c16", `-d${seconds}s`, url], { stdio: "inherit" });
 const { profile } = await send("Profiler.stop");
 const self = new Map();
 const dt = profile.timeDeltas;

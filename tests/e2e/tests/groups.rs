@@ -6,6 +6,7 @@
 use e2e::api::{ack, connect_socket, next_message, User};
 use e2e::login::{login_as, Pilot};
 use e2e::Stack;
+use hub_ports::Postgres;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -168,6 +169,47 @@ async fn two_users_and_a_site_admin_go_through_every_way_in_and_out() {
         ),
         403
     );
+
+    // Beyond one invocation's share, delivery goes through relay objects: 60 more members all hear it.
+    let pg = hub_native::pg::connect(stack.database_url()).await.unwrap();
+    pg.execute(
+        "WITH u AS (INSERT INTO users (id) SELECT gen_random_uuid() FROM generate_series(1, 60) RETURNING id)
+         INSERT INTO group_members (group_id, user_id, source) SELECT $1, id, 'manual' FROM u",
+        &[hub_ports::PgValue::Uuid(ids["Approval"].parse().unwrap())],
+    )
+    .await
+    .unwrap();
+    let (_, said) =
+        owner.post(&format!("{}/announcements", group("Approval")), json!({ "message": "all hands" })).await;
+    assert_eq!((said["members"].as_i64(), said["delivered"].as_i64()), (Some(62), Some(62)), "{said}");
+
+    // Affiliation rules: an auto_join rule joins the corporation's members at once; an eligible rule
+    // keeps others out.
+    pg.execute("UPDATE characters SET corporation_id = 98000042 WHERE id = 2112001002", &[]).await.unwrap();
+    let (status, ruled) = owner
+        .post(
+            &format!("{}/rules", group("Open")),
+            json!({ "kind": "corporation", "entity_id": 98_000_042, "effect": "auto_join" }),
+        )
+        .await;
+    assert_eq!((status, ruled["joined"].as_i64()), (201, Some(1)), "{ruled}");
+    assert_eq!(player.get(&group("Open")).await.1["is_member"], true);
+    let (status, _) = owner
+        .post(
+            &format!("{}/rules", group("Approval")),
+            json!({ "kind": "alliance", "entity_id": 99_000_001, "effect": "eligible" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = admin.post(&format!("{}/requests", group("Approval")), json!({})).await;
+    assert_eq!(status, 403, "not in the alliance: {body}");
+    let (status, _) = owner
+        .post(
+            &format!("{}/rules", group("Open")),
+            json!({ "kind": "guild", "entity_id": 1, "effect": "auto_join" }),
+        )
+        .await;
+    assert_eq!(status, 400, "unknown rule kind");
 
     // Permission refusals and bad input.
     assert_eq!(status_of(&player.delete(&group("Open")).await), 403);
