@@ -21,11 +21,19 @@ build profile="dev" *names: setup
     #!/usr/bin/env bash
     set -euo pipefail
     names="{{names}}"
+    if [[ -z "$names" || " $names " == *" ui "* ]]; then
+      echo "building the web app (web/dist)"
+      scripts/build-web.sh
+    fi
     for w in ${names:-{{workers}}}; do
       echo "building $w ({{profile}})"
       # worker-build with our entry shim (hub-worker/js/shim.js); wasm-opt -Oz for release.
       scripts/worker-build.sh "workers/$w" "{{profile}}"
     done
+
+# Regenerate the web app's TypeScript API types (web/src/api/generated) from the Rust types in crates/hub-api
+types:
+    cargo run -q -p hub-api --features ts --bin export-ts -- web/src/api/generated
 
 # Apply the Postgres migrations to DATABASE_URL
 migrate:
@@ -98,12 +106,23 @@ test: setup
     echo "== fmt"; cargo fmt --all -- --check
     echo "== clippy (host)"; cargo clippy --workspace --all-targets {{worker_crates}} --exclude hub-worker -- -D warnings
     echo "== clippy (wasm32)"; cargo clippy --workspace {{native_only}} --target wasm32-unknown-unknown -- -D warnings
+    echo "== API types (web/src/api/generated must match the Rust types)"
+    cargo clippy -q -p hub-api --features ts --all-targets -- -D warnings
+    generated="$(mktemp -d)"
+    cargo run -q -p hub-api --features ts --bin export-ts -- "$generated/types" >/dev/null
+    diff -r "$generated/types" web/src/api/generated || { echo "the TypeScript API types drifted: run just types"; exit 1; }
+    rm -rf "$generated"
     if [[ -z "${DATABASE_URL:-}" ]]; then
       export DATABASE_URL="$(scripts/pg.sh start)"
       trap 'env -u DATABASE_URL scripts/pg.sh stop' EXIT
     fi
     echo "== native tests"; cargo nextest run --workspace {{worker_crates}} --exclude hub-worker --exclude e2e
     echo "== wasm builds"; just build dev
+    # The browser tests drive Debian's Chromium (Playwright's own browser downloads do not work offline).
+    if ! command -v chromium >/dev/null && [[ "$(id -u)" == 0 ]]; then
+      echo "installing chromium"
+      apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+    fi
     echo "== end-to-end"; cargo nextest run -p e2e --no-fail-fast
 
 # Release wasm size of every worker, raw and gzip (budget: 400 KB gzip each)

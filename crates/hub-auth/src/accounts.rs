@@ -53,6 +53,7 @@ pub enum AccountError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CharacterView {
     pub id: CharacterId,
     pub name: String,
@@ -61,6 +62,7 @@ pub struct CharacterView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserView {
     pub id: UserId,
     pub primary_character_id: Option<CharacterId>,
@@ -324,6 +326,7 @@ pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<Use
 
 /// One row of the admins' user list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserSummary {
     pub id: UserId,
     pub primary_character_id: Option<CharacterId>,

@@ -107,6 +107,7 @@ pub async fn record(pg: &impl Postgres, entry: &Entry) -> Result<(), PgError> {
 
 /// One audit entry as admins read it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryView {
     pub id: i64,
     pub at_ms: i64,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 /// A user of the hub (one person, many characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserId(pub Uuid);
 
 impl UserId {
@@ -36,6 +37,7 @@ macro_rules! eve_id {
         /// EVE ids fit in `i64` (Postgres `BIGINT`). In JSON they are numbers: every EVE entity id
         /// in use is far below 2^53, unlike item ids and ISK amounts, which travel as strings.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(transparent)]
         pub struct $name(pub i64);
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Every kind of notification the hub sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum NotificationKind {
     InvitationReceived,
     JoinRequestReceived,

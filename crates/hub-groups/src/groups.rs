@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewGroup {
     pub category_id: Uuid,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct NewGroup {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupPatch {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -36,6 +38,7 @@ pub struct GroupPatch {
 
 /// One group's page: the group, the caller's role, and for its managers the pending work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupDetail {
     #[serde(flatten)]
     pub group: GroupView,

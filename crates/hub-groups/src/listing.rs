@@ -12,6 +12,7 @@ use uuid::Uuid;
 /// A group as a listing shows it to the caller. The flags are the API's shape.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupView {
     pub id: Uuid,
     pub category_id: Uuid,
@@ -112,6 +113,7 @@ fn escape_like(s: &str) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CategoryWithGroups {
     #[serde(flatten)]
     pub category: Category,
@@ -137,6 +139,7 @@ pub async fn categories_with_groups(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Member {
     pub user_id: UserId,
     pub character_id: Option<i64>,
@@ -148,6 +151,7 @@ pub struct Member {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MembersPage {
     pub members: Vec<Member>,
     pub total: i64,

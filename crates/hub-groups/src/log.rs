@@ -35,6 +35,7 @@ pub(crate) async fn record(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LogEntry {
     pub id: i64,
     pub at_ms: i64,

@@ -85,6 +85,7 @@ fn not_by_hand(group: &GroupRow) -> Result<()> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JoinOutcome {
     pub group_id: Uuid,
     pub group_name: String,
@@ -171,6 +172,7 @@ pub async fn remove_member(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JoinRequest {
     pub id: Uuid,
     pub group_id: Uuid,
@@ -357,6 +359,7 @@ pub async fn decide_request(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Invitation {
     pub id: Uuid,
     pub group_id: Uuid,
@@ -535,6 +538,7 @@ pub async fn revoke_invitation(pg: &impl Postgres, caller: &Caller, invitation_i
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewInviteCode {
     /// How many users may redeem it; unlimited when absent.
     pub max_uses: Option<i64>,
@@ -543,6 +547,7 @@ pub struct NewInviteCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InviteCode {
     pub id: Uuid,
     pub group_id: Uuid,

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AffiliationKind {
     Corporation,
     Alliance,
@@ -27,6 +28,7 @@ pub enum AffiliationKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RuleEffect {
     Eligible,
     AutoJoin,
@@ -34,6 +36,7 @@ pub enum RuleEffect {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewRule {
     pub kind: AffiliationKind,
     pub entity_id: i64,
@@ -41,6 +44,7 @@ pub struct NewRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AffiliationRule {
     pub id: Uuid,
     pub group_id: Uuid,
@@ -190,6 +194,7 @@ pub async fn remove_rule(pg: &impl Postgres, caller: &Caller, group_id: Uuid, ru
 
 /// What re-evaluating a user changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RuleChange {
     pub group_id: Uuid,
     pub group_name: String,

@@ -9,6 +9,7 @@ mod error;
 mod headers;
 mod message;
 mod router;
+pub mod web_app;
 
 pub use error::ApiError;
 pub use headers::{HeaderSource, Headers};

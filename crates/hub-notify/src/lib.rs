@@ -21,6 +21,7 @@ const KEEP: i64 = 500;
 
 /// A stored notification, as clients see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Notification {
     pub id: i64,
     pub kind: NotificationKind,
@@ -33,6 +34,7 @@ pub struct Notification {
 /// What travels over the socket, server to client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ServerMessage {
     /// Sent once a socket is accepted.
     Hello {
@@ -49,6 +51,7 @@ pub enum ServerMessage {
 /// What clients send: acknowledgements (besides `ping`, answered by the runtime).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientMessage {
     Ack { ids: Vec<i64> },
 }
@@ -185,6 +188,7 @@ pub fn ack(storage: &impl SqlStorage, now_ms: i64, ids: &[i64]) -> Result<usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page {
     pub notifications: Vec<Notification>,
     pub unread_count: i64,

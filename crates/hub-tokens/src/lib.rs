@@ -94,6 +94,7 @@ impl std::fmt::Debug for AccessToken {
 /// What users see about a character's token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TokenHealth {
     Valid {
         scopes: Vec<String>,

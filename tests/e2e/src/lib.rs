@@ -41,6 +41,8 @@ pub struct Stack {
     work_dir: PathBuf,
     child: Option<Child>,
     port: u16,
+    /// Browsers log in through the demo pilot picker (as `just dev` without credentials).
+    demo_sso: bool,
 }
 
 /// The URLs the local SSO printed when it started.
@@ -56,6 +58,8 @@ pub struct SsoPeerInfo {
     /// The token endpoint answering after half a second, so concurrent refreshes overlap.
     pub slow_token_url: String,
     pub revoke_url: String,
+    /// The demo login page: a list of test pilots in front of `authorize_url`.
+    pub demo_authorize_url: String,
     /// `POST ?character_id=&owner=`: tokens refreshed from now on carry the new owner hash.
     pub sell_url: String,
 }
@@ -126,6 +130,15 @@ fn free_port() -> u16 {
 impl Stack {
     /// Starts the stack and waits until every worker's health route answers 200.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// [`Stack::start`] with the demo SSO's pilot picker as the login page, for browser tests.
+    pub async fn start_demo() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(demo_sso: bool) -> Self {
         let database = TestDatabase::create().await;
         let work_dir = std::env::temp_dir().join(format!("hub-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(work_dir.join("state")).expect("work dir");
@@ -145,6 +158,7 @@ impl Stack {
             work_dir,
             child: None,
             port: free_port(),
+            demo_sso,
         };
         stack.launch().await;
         stack
@@ -204,10 +218,13 @@ impl Stack {
         let dir = self.work_dir.join("wrangler");
         std::fs::create_dir_all(&dir).expect("config dir");
         let workers = root.join("workers").display().to_string();
+        let web = root.join("web").display().to_string();
         for config in CONFIGS {
             let text = std::fs::read_to_string(root.join(format!("wrangler/{config}.toml")))
                 .expect("wrangler config");
-            let text = text.replace("main = \"../workers/", &format!("main = \"{workers}/"));
+            let text = text
+                .replace("main = \"../workers/", &format!("main = \"{workers}/"))
+                .replace("directory = \"../web/", &format!("directory = \"{web}/"));
             std::fs::write(dir.join(format!("{config}.toml")), text).expect("config copy");
         }
         let sso = &self.sso.info;
@@ -216,8 +233,8 @@ impl Stack {
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
              EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n",
             sso.client_id,
-            sso.authorize_url,
-            sso.slow_token_url,
+            if self.demo_sso { &sso.demo_authorize_url } else { &sso.authorize_url },
+            if self.demo_sso { &sso.token_url } else { &sso.slow_token_url },
             sso.jwks_url,
             sso.issuer,
             self.port,

@@ -76,9 +76,9 @@ async fn durable_object_sqlite_writes_survive_a_restart() {
 async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
     let stack = Stack::start().await;
 
-    let (status, body) = stack.get_json("/no/such/route").await;
+    let (status, body) = stack.get_json("/no/such/file.txt").await;
     assert_eq!(status, 404);
-    assert_eq!(body, serde_json::json!({"error": "not_found", "message": "no route for GET /no/such/route"}));
+    assert_eq!(body, serde_json::json!({"error": "not_found", "message": "no such file: /no/such/file.txt"}));
 
     // Forwarded to core over the service binding: core's own JSON 404.
     let (status, body) = stack.get_json("/api/nope").await;
@@ -105,9 +105,10 @@ async fn errors_are_json_with_the_right_status_and_requests_carry_ids() {
     assert_eq!(resp.status().as_u16(), 405);
 
     // Error responses carry the request id, the caller's when it sent a sane one.
-    let resp = stack.http.get(stack.url("/nope")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
+    let resp =
+        stack.http.get(stack.url("/nope.txt")).header("x-request-id", "e2e-trace-1").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"], "e2e-trace-1");
-    let resp = stack.http.get(stack.url("/nope")).header("x-request-id", "bad id!").send().await.unwrap();
+    let resp = stack.http.get(stack.url("/nope.txt")).header("x-request-id", "bad id!").send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"].len(), 32, "an unusable id is replaced by a fresh one");
     // It crosses workers: core's 404, forwarded by ui, carries the id ui was given.
     let resp =

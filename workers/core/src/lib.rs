@@ -3,6 +3,11 @@
 //! Thin glue only: the flows live in `hub-auth` (login state, sessions, accounts) and `hub-sso`
 //! (token validation); this crate reads configuration, wires the ports and maps errors to HTTP.
 
+use hub_api::{
+    AdminUserResponse, AdminUsersResponse, AuditPage, CharacterToken, CurrentSession, MeResponse, MeUser,
+    PrimaryRequest, SessionView, SessionsResponse, TokenCheckResponse, TokenCheckStatus, UnknownStatus,
+    UnknownToken,
+};
 use hub_auth::accounts::{self, LoginIdentity};
 use hub_auth::audit::{self, Action, Entry};
 use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, LOGIN_COOKIE};
@@ -286,15 +291,18 @@ fn token_store(
 
 /// Each character's token health from its token store object (`null` when none is stored or the
 /// store cannot answer), fetched concurrently.
-async fn token_health(state: &AppState, user: &accounts::UserView) -> Vec<serde_json::Value> {
+async fn token_health(state: &AppState, user: &accounts::UserView) -> Vec<Option<CharacterToken>> {
     let checks = user.characters.iter().map(|c| async move {
         let result =
             async { token_store(state, c.id)?.health(&CharacterRequest { character_id: c.id }).await }.await;
         match result {
-            Ok(health) => serde_json::to_value(health).unwrap_or(serde_json::Value::Null),
+            Ok(health) => health.map(CharacterToken::Health),
             Err(e) => {
                 tracing::warn!(character = %c.id, error = %e, "token health unavailable");
-                serde_json::json!({ "status": "unknown", "reason": "the token store did not answer" })
+                Some(CharacterToken::Unknown(UnknownToken {
+                    status: UnknownStatus::Unknown,
+                    reason: "the token store did not answer".into(),
+                }))
             }
         }
     });
@@ -310,22 +318,16 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
         .ok_or_else(|| ApiError::unauthorized("your account no longer exists"))?;
     let is_admin = is_site_admin(&user, &state.env);
     let health = token_health(&state, &user).await;
-    let mut user_json = serde_json::to_value(&user).map_err(internal)?;
-    if let Some(characters) = user_json["characters"].as_array_mut() {
-        for (character, token) in characters.iter_mut().zip(health) {
-            character["token"] = token;
-        }
-    }
-    Response::json(
-        200,
-        &serde_json::json!({
-            "user": user_json,
-            "is_admin": is_admin,
-            "csrf_token": token.csrf_token(),
-            "session": { "id": session.id, "expires_at_ms": session.idle_expires_at_ms.min(session.absolute_expires_at_ms) },
-        }),
-    )
-    .map(|r| r.with_header("cache-control", "no-store"))
+    let body = MeResponse {
+        user: MeUser::new(user, health),
+        is_admin,
+        csrf_token: token.csrf_token(),
+        session: CurrentSession {
+            id: session.id,
+            expires_at_ms: session.idle_expires_at_ms.min(session.absolute_expires_at_ms),
+        },
+    };
+    Response::json(200, &body).map(|r| r.with_header("cache-control", "no-store"))
 }
 
 async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -336,17 +338,6 @@ async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Re
     let entry = Entry::new(Action::Logout).user(session.user_id).ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
     Ok(Response::new(204).with_header("set-cookie", session::clear_session_cookie()))
-}
-
-#[derive(serde::Serialize)]
-struct SessionView {
-    id: uuid::Uuid,
-    current: bool,
-    created_at_ms: i64,
-    last_seen_at_ms: i64,
-    expires_at_ms: i64,
-    ip: Option<String>,
-    user_agent: Option<String>,
 }
 
 fn session_views(sessions: Vec<SessionRecord>, current: Option<uuid::Uuid>) -> Vec<SessionView> {
@@ -368,7 +359,8 @@ async fn my_sessions(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     let pg = hub_worker::auth::database(&state.env).await?;
     let (_, current) = authenticate(&req, &pg).await?;
     let sessions = session::list_for_user(&pg, &WorkerClock, current.user_id).await.map_err(internal)?;
-    Response::json(200, &serde_json::json!({ "sessions": session_views(sessions, Some(current.id)) }))
+    Response::json(200, &SessionsResponse { sessions: session_views(sessions, Some(current.id)) })
+        .map(|r| r.with_header("cache-control", "no-store"))
 }
 
 async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -387,23 +379,15 @@ async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Re
     Ok(Response::new(204))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PrimaryRequest {
-    character_id: i64,
-}
-
 async fn set_primary(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let body: PrimaryRequest = req.json()?;
-    accounts::set_primary(&pg, current.user_id, hub_domain::CharacterId(body.character_id)).await.map_err(
-        |e| match e {
-            accounts::AccountError::NotYours => ApiError::not_found(e.to_string()),
-            other => internal(other),
-        },
-    )?;
+    accounts::set_primary(&pg, current.user_id, body.character_id).await.map_err(|e| match e {
+        accounts::AccountError::NotYours => ApiError::not_found(e.to_string()),
+        other => internal(other),
+    })?;
     Ok(Response::new(204))
 }
 
@@ -423,7 +407,7 @@ async fn token_check(req: Request, params: Params, state: Rc<AppState>) -> Resul
     match access {
         Ok(access) => Response::json(
             200,
-            &serde_json::json!({ "status": "valid", "expires_at_ms": access.expires_at_ms }),
+            &TokenCheckResponse { status: TokenCheckStatus::Valid, expires_at_ms: access.expires_at_ms },
         ),
         Err(e) if e.code == RpcErrorCode::Conflict => Err(ApiError::new(409, "token_invalid", e.message)),
         Err(e) if e.code == RpcErrorCode::NotFound => {
@@ -546,7 +530,7 @@ async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     let limit = page_limit(&req)?;
     let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
     let users = accounts::list_users(&pg, limit, offset).await.map_err(internal)?;
-    Response::json(200, &serde_json::json!({ "users": users, "limit": limit, "offset": offset }))
+    Response::json(200, &AdminUsersResponse { users, limit, offset })
 }
 
 async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -558,7 +542,7 @@ async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result
         .map_err(internal)?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
     let sessions = session::list_for_user(&pg, &WorkerClock, user_id).await.map_err(internal)?;
-    Response::json(200, &serde_json::json!({ "user": user, "sessions": session_views(sessions, None) }))
+    Response::json(200, &AdminUserResponse { user, sessions: session_views(sessions, None) })
 }
 
 async fn admin_end_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -591,7 +575,7 @@ async fn admin_audit(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     let entries = audit::list(&pg, user, before, limit).await.map_err(internal)?;
     let next_before_id =
         (i64::try_from(entries.len()).unwrap_or(0) == limit).then(|| entries.last().map(|e| e.id)).flatten();
-    Response::json(200, &serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
+    Response::json(200, &AuditPage { entries, next_before_id })
 }
 
 /// The core Durable Object: login state (SQLite), and the health probe.

@@ -4,6 +4,11 @@
 //! Thin glue only: every rule lives in `hub-groups`; this crate authenticates, parses, maps errors
 //! to HTTP and delivers the notifications an operation produced once it committed.
 
+use hub_api::{
+    AddRuleResponse, AnnouncementBody, AnnouncementResponse, CategoriesResponse, GroupsResponse,
+    InvitationsResponse, InviteBody, InviteCodesResponse, JoinRequestBody, JoinRequestsResponse,
+    MembershipLogPage, RulesResponse, UserBody,
+};
 use hub_db::pg::PgClient;
 use hub_domain::notification::NewNotification;
 use hub_domain::{Service, UserId};
@@ -12,7 +17,6 @@ use hub_http::{ApiError, Method, Params, Request, Response, Router};
 use hub_ports::OsRandom;
 use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
 use hub_worker::{bindings, health, AppState, WorkerClock};
-use serde::Deserialize;
 use std::rc::Rc;
 use uuid::Uuid;
 
@@ -106,7 +110,7 @@ async fn categories(req: Request, _p: Params, state: Rc<AppState>) -> Result<Res
     let (pg, caller) = caller(&req, &state, false).await?;
     let search = req.query_value("q");
     let listing = groups::categories_with_groups(&pg, &caller, search).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "categories": listing, "is_site_admin": caller.site_admin }))
+    ok(200, &CategoriesResponse { categories: listing, is_site_admin: caller.site_admin })
 }
 
 async fn create_category(req: Request, _p: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -142,7 +146,7 @@ async fn list_groups(req: Request, _p: Params, state: Rc<AppState>) -> Result<Re
     };
     let filter = groups::GroupFilter { category_id, search: req.query_value("q"), mine, group_id: None };
     let listing = groups::list_groups(&pg, &caller, &filter).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "groups": listing }))
+    ok(200, &GroupsResponse { groups: listing })
 }
 
 async fn create_group(req: Request, _p: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -177,12 +181,6 @@ async fn join(req: Request, params: Params, state: Rc<AppState>) -> Result<Respo
     ok(200, &joined.value)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnnouncementBody {
-    message: String,
-}
-
 /// A message from the group's managers to every member, delivered live.
 async fn announce(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
@@ -190,7 +188,8 @@ async fn announce(req: Request, params: Params, state: Rc<AppState>) -> Result<R
     let said =
         groups::announce(&pg, &caller, id(&params, "id")?, &body.message).await.map_err(group_error)?;
     let delivered = hub_worker::notify::deliver(&state.env, &state.request_id, said.notify).await;
-    ok(200, &serde_json::json!({ "members": said.value, "delivered": delivered }))
+    let members = i64::try_from(said.value).unwrap_or(i64::MAX);
+    ok(200, &AnnouncementResponse { members, delivered: i64::try_from(delivered).unwrap_or(i64::MAX) })
 }
 
 async fn leave(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -215,12 +214,6 @@ fn user_param(params: &Params) -> Result<UserId, ApiError> {
     Ok(UserId(id(params, "user_id")?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserBody {
-    user_id: Uuid,
-}
-
 async fn remove_member(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
     let done = groups::remove_member(&pg, &caller, id(&params, "id")?, user_param(&params)?)
@@ -233,9 +226,8 @@ async fn remove_member(req: Request, params: Params, state: Rc<AppState>) -> Res
 async fn add_admin(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
     let body: UserBody = req.json()?;
-    let done = groups::add_admin(&pg, &caller, id(&params, "id")?, UserId(body.user_id))
-        .await
-        .map_err(group_error)?;
+    let done =
+        groups::add_admin(&pg, &caller, id(&params, "id")?, body.user_id).await.map_err(group_error)?;
     deliver(&state, done.notify).await;
     Ok(Response::new(204))
 }
@@ -251,7 +243,7 @@ async fn remove_admin(req: Request, params: Params, state: Rc<AppState>) -> Resu
 async fn transfer_ownership(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
     let body: UserBody = req.json()?;
-    let done = groups::transfer_ownership(&pg, &caller, id(&params, "id")?, UserId(body.user_id))
+    let done = groups::transfer_ownership(&pg, &caller, id(&params, "id")?, body.user_id)
         .await
         .map_err(group_error)?;
     deliver(&state, done.notify).await;
@@ -261,19 +253,12 @@ async fn transfer_ownership(req: Request, params: Params, state: Rc<AppState>) -
 async fn list_requests(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, false).await?;
     let requests = groups::list_requests(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "requests": requests }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RequestBody {
-    #[serde(default)]
-    message: String,
+    ok(200, &JoinRequestsResponse { requests })
 }
 
 async fn request_join(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    let body: RequestBody = if req.body.is_empty() { RequestBody::default() } else { req.json()? };
+    let body: JoinRequestBody = if req.body.is_empty() { JoinRequestBody::default() } else { req.json()? };
     let asked = groups::request_join(&pg, &OsRandom, &caller, id(&params, "id")?, &body.message)
         .await
         .map_err(group_error)?;
@@ -315,19 +300,13 @@ async fn list_invitations(req: Request, params: Params, state: Rc<AppState>) -> 
     let (pg, caller) = caller(&req, &state, false).await?;
     let invitations =
         groups::list_invitations(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "invitations": invitations }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InviteBody {
-    character_id: i64,
+    ok(200, &InvitationsResponse { invitations })
 }
 
 async fn invite(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
     let body: InviteBody = req.json()?;
-    let invited = groups::invite(&pg, &OsRandom, &caller, id(&params, "id")?, body.character_id)
+    let invited = groups::invite(&pg, &OsRandom, &caller, id(&params, "id")?, body.character_id.0)
         .await
         .map_err(group_error)?;
     deliver(&state, invited.notify).await;
@@ -343,7 +322,7 @@ async fn revoke_invitation(req: Request, params: Params, state: Rc<AppState>) ->
 async fn my_invitations(req: Request, _p: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, false).await?;
     let invitations = groups::my_invitations(&pg, &caller).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "invitations": invitations }))
+    ok(200, &InvitationsResponse { invitations })
 }
 
 async fn respond(
@@ -369,7 +348,7 @@ async fn decline_invitation(req: Request, params: Params, state: Rc<AppState>) -
 async fn list_codes(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, false).await?;
     let codes = groups::list_invite_codes(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "codes": codes }))
+    ok(200, &InviteCodesResponse { codes })
 }
 
 async fn create_code(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -399,7 +378,7 @@ async fn redeem_code(req: Request, params: Params, state: Rc<AppState>) -> Resul
 async fn list_rules(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, false).await?;
     let rules = groups::list_rules(&pg, &caller, id(&params, "id")?).await.map_err(group_error)?;
-    ok(200, &serde_json::json!({ "rules": rules }))
+    ok(200, &RulesResponse { rules })
 }
 
 async fn add_rule(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -407,7 +386,7 @@ async fn add_rule(req: Request, params: Params, state: Rc<AppState>) -> Result<R
     let (rule, joined) = groups::add_rule(&pg, &OsRandom, &caller, id(&params, "id")?, &req.json()?)
         .await
         .map_err(group_error)?;
-    ok(201, &serde_json::json!({ "rule": rule, "joined": joined }))
+    ok(201, &AddRuleResponse { rule, joined })
 }
 
 async fn remove_rule(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -427,5 +406,5 @@ async fn membership_log(req: Request, params: Params, state: Rc<AppState>) -> Re
             .map_err(group_error)?;
     let full = i64::try_from(entries.len()).unwrap_or(0) == limit;
     let next_before_id = if full { entries.last().map(|e| e.id) } else { None };
-    ok(200, &serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
+    ok(200, &MembershipLogPage { entries, next_before_id })
 }

@@ -119,7 +119,7 @@ async fn read_all(req: Request, _params: Params, state: Rc<AppState>) -> Result<
     let (token, session) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let marked = notifications_of(&state, session.user_id)?.mark_all_read(&AllNotifications {}).await?;
-    Response::json(200, &serde_json::json!({ "marked": marked }))
+    Response::json(200, &hub_api::MarkAllReadResponse { marked })
 }
 
 /// A user's notifications and open sockets (SQLite storage, Hibernation API).

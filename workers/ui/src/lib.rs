@@ -6,40 +6,31 @@
 //!   the rest to core), so the session cookie stays same-origin;
 //! - WebSocket upgrades (`/health/ws`, `/api/ws/*`): passed through to the notifications worker.
 //!
-//! Serving the web app itself arrives with the SPA; until then `/` answers a JSON index.
+//! - everything else: the web app from the static assets binding (`web/dist`), with the cache policy
+//!   of `hub_http::web_app` and the SPA fallback to `index.html` for client-side routes.
+//!
+//! Every response carries the security headers (CSP without inline scripts, no framing, nosniff,
+//! a Referrer-Policy).
 
 use hub_domain::Service;
+use hub_http::web_app::{self, SECURITY_HEADERS};
 use hub_http::{ApiError, Method, Params, Request, Response, Router};
 use hub_worker::{health, AppState, RawFuture, WebRequest};
 use std::rc::Rc;
 use worker::Env;
 
 const SERVICE: Service = Service::Ui;
+/// The static assets binding: the built web app (`web/dist`).
+const ASSETS: &str = "ASSETS";
 
 fn router() -> Router<AppState> {
     // `/health` and `/health/live` come first: the first matching route wins over `/health/:service`.
-    let mut router =
-        health::routes(SERVICE, None, &[]).get("/", index).get("/health/:service", service_health);
+    let mut router = health::routes(SERVICE, None, &[]).get("/health/:service", service_health);
     for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
         router = router.route(method, "/api/*rest", forward_api);
     }
-    router
-}
-
-async fn index(_req: Request, _params: Params, _state: Rc<AppState>) -> Result<Response, ApiError> {
-    let health: Vec<String> = Service::ALL
-        .iter()
-        .map(|svc| if *svc == SERVICE { "/health".to_owned() } else { format!("/health/{svc}") })
-        .collect();
-    Response::json(
-        200,
-        &serde_json::json!({
-            "service": SERVICE,
-            "web_app": "not built yet: the React app is served here once it exists",
-            "health": health,
-            "api": "/api/*",
-        }),
-    )
+    // Last: everything else is the web app.
+    router.get("/", serve_app).get("/*path", serve_app)
 }
 
 async fn service_health(_req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -67,7 +58,14 @@ fn api_owner(path: &str) -> Service {
 }
 
 async fn forward_api(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    hub_worker::fetch_service(&state.env, api_owner(&req.path), &req, &state.request_id).await
+    let mut response =
+        hub_worker::fetch_service(&state.env, api_owner(&req.path), &req, &state.request_id).await?;
+    for (name, value) in SECURITY_HEADERS {
+        if response.header(name).is_none() {
+            response = response.with_header(name, value);
+        }
+    }
+    Ok(response)
 }
 
 /// WebSocket upgrades (`/health/ws`, and `/api/ws/*` for notifications) pass through untouched to the
@@ -79,6 +77,52 @@ fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
     // `Clone::clone` copies the handle; `Request::clone` would be the JS method that tees the body.
     let (web, env) = (<WebRequest as Clone>::clone(web), env.clone());
     Some(Box::pin(async move { hub_worker::forward_raw(&env, Service::Notifications, &web).await }))
+}
+
+/// A file of the web app, or `index.html` for a client-side route, with its cache policy and the
+/// security headers. Missing files are JSON 404s like every other error.
+async fn serve_app(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let unavailable = |e: worker::Error| {
+        tracing::error!(error = %e, "static assets unavailable");
+        ApiError::unavailable("the web app is unavailable")
+    };
+    let assets = state.env.assets(ASSETS).map_err(unavailable)?;
+    let fetch = |path: String| {
+        let headers = worker::Headers::new();
+        for name in ["if-none-match", "if-modified-since", "accept-encoding"] {
+            if let Some(value) = req.header(name) {
+                let _ = headers.set(name, &value);
+            }
+        }
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::Get).with_headers(headers);
+        let assets = &assets;
+        async move { assets.fetch(format!("https://assets{path}"), Some(init)).await }
+    };
+    let mut response = fetch(req.path.clone()).await.map_err(unavailable)?;
+    if response.status_code() == 404 && web_app::is_app_route(&req.path) {
+        // The app's router handles the path; the assets binding serves index.html at `/`.
+        response = fetch("/".to_owned()).await.map_err(unavailable)?;
+    }
+    let status = response.status_code();
+    if status == 404 {
+        return Err(ApiError::not_found(format!("no such file: {}", req.path)));
+    }
+    let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let mut out =
+        Response { status, headers: Vec::new(), body: response.bytes().await.map_err(unavailable)? };
+    for name in ["content-type", "etag", "last-modified"] {
+        if let Ok(Some(value)) = response.headers().get(name) {
+            out = out.with_header(name, value);
+        }
+    }
+    if status == 200 || status == 304 {
+        out = out.with_header("cache-control", web_app::cache_policy(&req.path, &content_type));
+    }
+    for (name, value) in SECURITY_HEADERS {
+        out = out.with_header(name, value);
+    }
+    Ok(out)
 }
 
 hub_worker::worker_entry!(SERVICE, router, raw = Some(raw_routes));

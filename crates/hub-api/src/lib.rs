@@ -1,0 +1,269 @@
+//! The HTTP API's bodies: one Rust definition per shape, serialized by the workers and exported
+//! as TypeScript (`just types` writes `web/src/api/generated/`; `just test` fails when the
+//! committed files drift from these types).
+//!
+//! Shapes owned by a domain crate (groups, notifications, token health, audit entries) are defined
+//! there; this crate holds the envelopes around them and the bodies of core's own routes.
+#![forbid(unsafe_code)]
+
+use hub_auth::accounts::{CharacterView, UserSummary, UserView};
+use hub_auth::audit::EntryView;
+use hub_domain::{CharacterId, UserId};
+use hub_groups::{
+    AffiliationRule, CategoryWithGroups, GroupView, Invitation, InviteCode, JoinRequest, LogEntry,
+};
+use hub_tokens::TokenHealth;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+/// Every error: a stable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ApiErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+/// `GET /api/users/me` and `GET /api/auth/session`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MeResponse {
+    pub user: MeUser,
+    pub is_admin: bool,
+    /// Send as `X-CSRF-Token` with every state-changing request.
+    pub csrf_token: String,
+    pub session: CurrentSession,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MeUser {
+    pub id: UserId,
+    pub primary_character_id: Option<CharacterId>,
+    pub characters: Vec<MeCharacter>,
+}
+
+impl MeUser {
+    /// The user's characters with each one's token, in the same order.
+    pub fn new(user: UserView, tokens: Vec<Option<CharacterToken>>) -> Self {
+        let characters = user
+            .characters
+            .into_iter()
+            .zip(tokens)
+            .map(|(character, token)| MeCharacter { character, token })
+            .collect();
+        Self { id: user.id, primary_character_id: user.primary_character_id, characters }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MeCharacter {
+    #[serde(flatten)]
+    pub character: CharacterView,
+    /// `null` when no token is stored (log in with the character again).
+    pub token: Option<CharacterToken>,
+}
+
+/// A character's token health, or why it is unknown right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(untagged)]
+pub enum CharacterToken {
+    Health(TokenHealth),
+    Unknown(UnknownToken),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct UnknownToken {
+    pub status: UnknownStatus,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownStatus {
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CurrentSession {
+    pub id: Uuid,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SessionView {
+    pub id: Uuid,
+    /// The session of the request that asked.
+    pub current: bool,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// `GET /api/auth/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SessionsResponse {
+    pub sessions: Vec<SessionView>,
+}
+
+/// `POST /api/users/me/primary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct PrimaryRequest {
+    pub character_id: CharacterId,
+}
+
+/// `POST /api/users/me/characters/:id/token-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct TokenCheckResponse {
+    pub status: TokenCheckStatus,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenCheckStatus {
+    Valid,
+}
+
+/// `GET /api/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AdminUsersResponse {
+    pub users: Vec<UserSummary>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `GET /api/admin/users/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AdminUserResponse {
+    pub user: UserView,
+    pub sessions: Vec<SessionView>,
+}
+
+/// `GET /api/admin/audit`: newest first; pass `next_before_id` as `before_id` for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AuditPage {
+    pub entries: Vec<EntryView>,
+    pub next_before_id: Option<i64>,
+}
+
+/// `GET /api/groups/categories`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CategoriesResponse {
+    pub categories: Vec<CategoryWithGroups>,
+    pub is_site_admin: bool,
+}
+
+/// `GET /api/groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct GroupsResponse {
+    pub groups: Vec<GroupView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct JoinRequestsResponse {
+    pub requests: Vec<JoinRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct InvitationsResponse {
+    pub invitations: Vec<Invitation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct InviteCodesResponse {
+    pub codes: Vec<InviteCode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct RulesResponse {
+    pub rules: Vec<AffiliationRule>,
+}
+
+/// `POST /api/groups/:id/rules`: the rule, and how many users an `auto_join` rule joined at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AddRuleResponse {
+    pub rule: AffiliationRule,
+    pub joined: i64,
+}
+
+/// `GET /api/groups/:id/log`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MembershipLogPage {
+    pub entries: Vec<LogEntry>,
+    pub next_before_id: Option<i64>,
+}
+
+/// Bodies naming a user: adding an admin, transferring ownership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    pub user_id: UserId,
+}
+
+/// `POST /api/groups/:id/requests` (the body may be empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequestBody {
+    #[serde(default)]
+    pub message: String,
+}
+
+/// `POST /api/groups/:id/invitations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    pub character_id: CharacterId,
+}
+
+/// `POST /api/groups/:id/announcements`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementBody {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct AnnouncementResponse {
+    pub members: i64,
+    pub delivered: i64,
+}
+
+/// `POST /api/notifications/read-all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct MarkAllReadResponse {
+    pub marked: u32,
+}
