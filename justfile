@@ -49,9 +49,12 @@ dev port="8787": (build "dev")
     #!/usr/bin/env bash
     set -euo pipefail
     mkdir -p .local
+    # A Postgres that was already running (another checkout's session, `just test`) stays running.
+    pg_was_running=0
+    [[ -z "${DATABASE_URL:-}" ]] && scripts/pg.sh status && pg_was_running=1
     admin_url="$(scripts/pg.sh start)"
     peer_pid=""
-    trap '[[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null; scripts/pg.sh stop' EXIT
+    trap '[[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null; [[ $pg_was_running == 1 ]] || scripts/pg.sh stop' EXIT
     db_url="$(cargo run -q -p hub-native --example database_url -- "$admin_url" eve_hub)"
     cargo run -q -p hub-migrate -- "$db_url"
     vars=wrangler/.dev.vars
@@ -113,8 +116,9 @@ test: setup
     diff -r "$generated/types" web/src/api/generated || { echo "the TypeScript API types drifted: run just types"; exit 1; }
     rm -rf "$generated"
     if [[ -z "${DATABASE_URL:-}" ]]; then
+      # Stopped at the end only if this run started it.
+      if ! scripts/pg.sh status; then trap 'env -u DATABASE_URL scripts/pg.sh stop' EXIT; fi
       export DATABASE_URL="$(scripts/pg.sh start)"
-      trap 'env -u DATABASE_URL scripts/pg.sh stop' EXIT
     fi
     echo "== native tests"; cargo nextest run --workspace {{worker_crates}} --exclude hub-worker --exclude e2e
     echo "== wasm builds"; just build dev

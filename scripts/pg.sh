@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Postgres for development and tests.
 #   scripts/pg.sh start   -> prints the admin DATABASE_URL (starting a project-local cluster if needed)
-#   scripts/pg.sh stop    -> stops the project-local cluster if this script started one
+#   scripts/pg.sh status  -> exit 0 when the project-local cluster is already running
+#   scripts/pg.sh stop    -> stops the project-local cluster
 # With DATABASE_URL set, that server is used as is and nothing is started or stopped.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -71,11 +72,16 @@ case "$cmd" in
     # Trust auth on loopback; Hyperdrive still insists on a password in the URL.
     echo "postgres://postgres:postgres@127.0.0.1:$port/postgres"
     ;;
+  status)
+    # Exit 0 when the project-local cluster is running (callers then leave it running at their end).
+    pg_ctl="$(find_bin pg_ctl || true)"
+    [[ -n "$pg_ctl" && -f "$data/PG_VERSION" ]] && as_pg "$pg_ctl" -D "$data" status >/dev/null 2>&1
+    ;;
   stop)
     pg_ctl="$(find_bin pg_ctl || true)"
     if [[ -n "$pg_ctl" && -f "$data/PG_VERSION" ]]; then
       as_pg "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
 esac
