@@ -437,5 +437,31 @@ fn error_message(response: &OutboundResponse) -> String {
         .map_or_else(|_| format!("status {}", response.status), |b| b.error)
 }
 
+
+/// What data syncs need from an ESI client: lets them take `&impl Fetch` instead of spelling out
+/// the client's ports.
+pub trait Fetch {
+    async fn get(&self, route: &Route) -> Result<Fetched, EsiError>;
+    async fn get_all_pages(&self, route: &Route) -> Result<Paged, EsiError>;
+}
+
+impl<H, S, C, B, Z, R> Fetch for Esi<'_, H, S, C, B, Z, R>
+where
+    H: HttpTransport,
+    S: SqlStorage,
+    C: Clock,
+    B: ErrorBudget,
+    Z: Sleep,
+    R: Random,
+{
+    async fn get(&self, route: &Route) -> Result<Fetched, EsiError> {
+        Esi::get(self, route).await
+    }
+
+    async fn get_all_pages(&self, route: &Route) -> Result<Paged, EsiError> {
+        Esi::get_all_pages(self, route).await
+    }
+}
+
 #[cfg(test)]
 mod tests;

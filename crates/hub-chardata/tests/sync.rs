@@ -1,0 +1,164 @@
+//! Syncing into a real, migrated Postgres, with ESI answers played by a fake `Fetch`.
+
+use hub_chardata::{read, sync, Dataset};
+use hub_domain::CharacterId;
+use hub_esi::{EsiError, Fetch, Fetched, Paged, Route, Source};
+use hub_native::pg::{connect, TestDatabase};
+use hub_ports::{OsRandom, PgValue, Postgres, Random};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// ESI as a map from path to (body pages, changed).
+#[derive(Default)]
+struct FakeEsi {
+    answers: RefCell<HashMap<String, (Vec<String>, bool)>>,
+}
+
+impl FakeEsi {
+    fn set(&self, path: &str, pages: Vec<String>, changed: bool) {
+        self.answers.borrow_mut().insert(path.to_owned(), (pages, changed));
+    }
+}
+
+impl Fetch for FakeEsi {
+    async fn get(&self, route: &Route) -> Result<Fetched, EsiError> {
+        let (pages, changed) = self.answers.borrow().get(&route.path).cloned().ok_or(EsiError::NotFound)?;
+        Ok(Fetched {
+            body: pages[0].clone().into_bytes(),
+            pages: 1,
+            last_modified: None,
+            expires_at_ms: 42,
+            source: if changed { Source::Network } else { Source::NotModified },
+        })
+    }
+
+    async fn get_all_pages(&self, route: &Route) -> Result<Paged, EsiError> {
+        let (pages, changed) = self.answers.borrow().get(&route.path).cloned().ok_or(EsiError::NotFound)?;
+        Ok(Paged { pages: pages.into_iter().map(String::into_bytes).collect(), changed, expires_at_ms: 42 })
+    }
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)] // one character's data, dataset after dataset
+async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let user = OsRandom.uuid_v4();
+    pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(user)]).await.unwrap();
+    pg.execute(
+        "INSERT INTO characters (id, user_id, name, owner_hash, corporation_id) VALUES (77, $1, 'Pilot', 'h', 98000001)",
+        &[PgValue::Uuid(user)],
+    )
+    .await
+    .unwrap();
+    // A group that joins members of corporation 98000002 automatically.
+    let admin = hub_groups::Caller { user_id: hub_domain::UserId(user), site_admin: true };
+    let category = hub_groups::create_category(
+        &pg,
+        &OsRandom,
+        &admin,
+        &hub_groups::NewCategory {
+            name: "Corp".into(),
+            description: String::new(),
+            permission: hub_groups::CategoryPermission::AdminOnly,
+        },
+    )
+    .await
+    .unwrap();
+    let other = OsRandom.uuid_v4();
+    pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(other)]).await.unwrap();
+    let owner = hub_groups::Caller { user_id: hub_domain::UserId(other), site_admin: true };
+    let group = hub_groups::create_group(
+        &pg,
+        &OsRandom,
+        &owner,
+        &hub_groups::NewGroup {
+            category_id: category.id,
+            name: "Members".into(),
+            description: String::new(),
+            visibility: hub_groups::Visibility::System,
+            join_mode: hub_groups::JoinMode::Open,
+        },
+    )
+    .await
+    .unwrap()
+    .group
+    .id;
+    let rule = hub_groups::NewRule {
+        kind: hub_groups::AffiliationKind::Corporation,
+        entity_id: 98_000_002,
+        effect: hub_groups::RuleEffect::AutoJoin,
+    };
+    hub_groups::add_rule(&pg, &OsRandom, &owner, group, &rule).await.unwrap();
+
+    let esi = FakeEsi::default();
+    let character = CharacterId(77);
+    esi.set(
+        "/characters/77/",
+        vec![r#"{"name":"Pilot","corporation_id":98000002,"alliance_id":99000001}"#.into()],
+        true,
+    );
+    let synced = sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    assert!(synced.changed);
+    let member = pg
+        .query(
+            "SELECT source FROM group_members WHERE group_id = $1 AND user_id = $2",
+            &[PgValue::Uuid(group), PgValue::Uuid(user)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(member.len(), 1, "the new corporation's rule joined the user");
+
+    esi.set("/characters/77/wallet/", vec!["12345678901.23".into()], true);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::Wallet).await.unwrap();
+    assert_eq!(
+        read::wallet_balance(&pg, character).await.unwrap().as_deref(),
+        Some("12345678901.23"),
+        "NUMERIC, exact"
+    );
+
+    let journal = |n: i64| {
+        let entries: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"id":{},"date":"2026-11-26T10:00:00Z","ref_type":"bounty_prizes","amount":1.5,"balance":10.25}}"#, 9_007_199_254_740_993_i64 + i))
+            .collect();
+        format!("[{}]", entries.join(","))
+    };
+    esi.set("/characters/77/wallet/journal/", vec![journal(3)], true);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::WalletJournal).await.unwrap();
+    sync(&esi, &pg, character, Some("t".into()), Dataset::WalletJournal).await.unwrap();
+    let entries = read::journal(&pg, character, Some("bounty_prizes"), None, 10).await.unwrap();
+    assert_eq!(entries.len(), 3, "entries are added once");
+    assert_eq!(entries[0].id, "9007199254740995", "ids beyond 2^53 stay exact as strings");
+
+    let assets = |count: usize, quantity: i64| -> Vec<String> {
+        (0..count)
+            .collect::<Vec<_>>()
+            .chunks(1000)
+            .map(|chunk| {
+                let items: Vec<String> = chunk
+                    .iter()
+                    .map(|i| format!(r#"{{"item_id":{},"type_id":34,"location_id":60003760,"location_type":"station","location_flag":"Hangar","quantity":{quantity},"is_singleton":false}}"#, 1_000_000_000_000 + i))
+                    .collect();
+                format!("[{}]", items.join(","))
+            })
+            .collect()
+    };
+    esi.set("/characters/77/assets/", assets(2500, 1), true);
+    assert_eq!(sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap().rows, 2500);
+    esi.set("/characters/77/assets/", assets(1200, 5), true);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap();
+    let page = read::assets(&pg, character, Some(60_003_760), Some(34), 10, 0).await.unwrap();
+    assert_eq!((page.total, page.assets[0].quantity), (1200, 5), "assets are replaced as a whole");
+
+    // Unchanged data writes nothing.
+    esi.set("/characters/77/assets/", assets(1, 9), false);
+    let unchanged = sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap();
+    assert_eq!((unchanged.changed, unchanged.rows), (false, 0));
+    assert_eq!(read::assets(&pg, character, None, None, 1, 0).await.unwrap().total, 1200);
+
+    hub_chardata::record_status(&pg, character, Dataset::Assets, "unchanged", None, Some(1_800_000_000_000))
+        .await
+        .unwrap();
+    let status = read::sync_status(&pg, character).await.unwrap();
+    assert_eq!((status[0].dataset.as_str(), status[0].next_sync_at_ms), ("assets", Some(1_800_000_000_000)));
+}

@@ -1,0 +1,257 @@
+// A local ESI for tests and the demo: a plain HTTP server that behaves like ESI where it matters to
+// a polite client.
+// - ETag / If-None-Match -> 304, Expires, Last-Modified, X-Pages (1,000 items per page);
+// - X-ESI-Error-Limit-Remain / -Reset counting down with every error, then 420 for everyone until
+//   the window resets;
+// - 429 with Retry-After for a rate-limit group (scripted), and X-Ratelimit-* headers;
+// - scripted 5xx and timeouts;
+// - bearer tokens from the local EVE SSO: the JWT's `sub` must be the character in the path
+//   (403 otherwise), and corporation routes need a director role (403 "required role(s)").
+//
+// Control endpoints (tests): POST /__config {characters: {<id>: {corporation_id, alliance_id,
+// assets, journal, balance}}, corporations: {<id>: {members}}, cache_seconds}, POST /__mutate
+// {character_id, dataset, page}, POST /__fail {path, status|"timeout", count}, POST /__ratelimit
+// {group, retry_after, count}, POST /__roles {character_id, roles}, GET /__stats, POST /__reset_stats.
+//
+// usage: node esi.mjs [port]   (prints one JSON line with its URL once it listens)
+import { createServer } from "node:http";
+import { createHash } from "node:crypto";
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
+const PAGE = 1000;
+const ERROR_LIMIT = 100;
+const ERROR_WINDOW_S = 60;
+
+const state = {
+  cacheSeconds: 300,
+  characters: new Map(), // id -> {corporation_id, alliance_id, assets, journal, balance, versions: {dataset: n}}
+  corporations: new Map(), // id -> {members}
+  roles: new Map(), // character id -> ["Director", ...]
+  failures: [], // {path, status, count}
+  rateLimits: new Map(), // group -> {retry_after, count}
+  errors: { remain: ERROR_LIMIT, resetAt: Date.now() + ERROR_WINDOW_S * 1000 },
+  stats: { requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0 },
+};
+
+function character(id) {
+  if (!state.characters.has(id)) {
+    state.characters.set(id, {
+      corporation_id: 98000001,
+      alliance_id: null,
+      assets: 10,
+      journal: 5,
+      balance: "1234567.89",
+      versions: {},
+    });
+  }
+  return state.characters.get(id);
+}
+
+function version(who, dataset, page) {
+  return who.versions[`${dataset}:${page}`] ?? who.versions[dataset] ?? 0;
+}
+
+// A stable "last modified" per dataset version.
+const epoch = Date.UTC(2026, 10, 26, 0, 0, 0);
+const lastModified = (v) => new Date(epoch + v * 60_000).toUTCString();
+
+function errorWindow() {
+  if (Date.now() >= state.errors.resetAt) {
+    state.errors.remain = ERROR_LIMIT;
+    state.errors.resetAt = Date.now() + ERROR_WINDOW_S * 1000;
+  }
+  return state.errors;
+}
+
+function send(res, status, body, headers = {}) {
+  const errors = errorWindow();
+  if (status >= 400 && status !== 420) {
+    errors.remain = Math.max(0, errors.remain - 1);
+    state.stats.errors += 1;
+  }
+  const payload = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=UTF-8",
+    "x-esi-error-limit-remain": String(errors.remain),
+    "x-esi-error-limit-reset": String(Math.max(1, Math.ceil((errors.resetAt - Date.now()) / 1000))),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function bearerCharacter(req) {
+  const auth = req.headers.authorization ?? "";
+  if (!auth.startsWith("Bearer ")) return null;
+  try {
+    const payload = JSON.parse(Buffer.from(auth.slice(7).split(".")[1], "base64url").toString());
+    const match = /^CHARACTER:EVE:(\d+)$/.exec(payload.sub ?? "");
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+// Cached, paged, conditional answers.
+function answer(req, res, url, items, opts) {
+  const page = Number(url.searchParams.get("page") ?? 1);
+  const pages = opts.paged ? Math.max(1, Math.ceil(items.length / PAGE)) : 1;
+  if (page < 1 || page > pages) return send(res, 404, { error: "Requested page does not exist" });
+  const body = JSON.stringify(opts.paged ? items.slice((page - 1) * PAGE, page * PAGE) : items);
+  const etag = `"${createHash("sha1").update(body).digest("hex").slice(0, 16)}"`;
+  const headers = {
+    etag,
+    expires: new Date(Date.now() + state.cacheSeconds * 1000).toUTCString(),
+    "last-modified": lastModified(opts.version),
+    ...(opts.paged ? { "x-pages": String(pages) } : {}),
+    ...(opts.group
+      ? { "x-ratelimit-group": opts.group, "x-ratelimit-limit": "150/15m", "x-ratelimit-remaining": "140", "x-ratelimit-used": "10" }
+      : {}),
+  };
+  if (req.headers["if-none-match"] === etag) {
+    state.stats.not_modified += 1;
+    return send(res, 304, undefined, headers);
+  }
+  state.stats.bodies += 1;
+  state.stats.bytes += body.length;
+  send(res, 200, body, headers);
+}
+
+function characterRoutes(req, res, url, id, rest) {
+  const who = character(id);
+  const authed = rest !== "";
+  if (authed) {
+    const caller = bearerCharacter(req);
+    if (caller === null) return send(res, 401, { error: "authentication required" });
+    if (caller !== id) return send(res, 403, { error: "token is not valid for this character" });
+  }
+  switch (rest) {
+    case "":
+      return answer(req, res, url, {
+        name: `Pilot ${id}`,
+        corporation_id: who.corporation_id,
+        ...(who.alliance_id ? { alliance_id: who.alliance_id } : {}),
+        birthday: "2015-03-24T11:37:00Z",
+        security_status: 1.5,
+      }, { version: version(who, "public", 1) });
+    case "wallet/":
+      return answer(req, res, url, Number(who.balance), { version: version(who, "wallet", 1), group: "char-wallet" });
+    case "wallet/journal/": {
+      const v = version(who, "journal", 1);
+      const entries = Array.from({ length: who.journal }, (_, i) => ({
+        id: 9_000_000_000_000 + i + v * 1_000_000,
+        date: new Date(epoch - i * 3_600_000).toISOString(),
+        ref_type: i % 2 ? "bounty_prizes" : "market_transaction",
+        amount: i % 2 ? 1500000.55 : -250000.1,
+        balance: 1234567.89 - i,
+        description: `Journal entry ${i}`,
+      }));
+      return answer(req, res, url, entries, { paged: true, version: v, group: "char-wallet" });
+    }
+    case "assets/": {
+      const items = Array.from({ length: who.assets }, (_, i) => {
+        const page = Math.floor(i / PAGE) + 1;
+        const v = version(who, "assets", page);
+        return {
+          item_id: 1_000_000_000_000 + i,
+          type_id: 34 + (i % 7),
+          location_id: 60003760,
+          location_type: "station",
+          location_flag: "Hangar",
+          quantity: 1 + (i % 100) + v,
+          is_singleton: false,
+        };
+      });
+      const v = Math.max(0, ...Object.entries(who.versions).filter(([k]) => k.startsWith("assets")).map(([, n]) => n));
+      return answer(req, res, url, items, { paged: true, version: v, group: "char-assets" });
+    }
+    default:
+      return send(res, 404, { error: "Not found" });
+  }
+}
+
+function corporationRoutes(req, res, url, id, rest) {
+  const caller = bearerCharacter(req);
+  if (caller === null) return send(res, 401, { error: "authentication required" });
+  if (!(state.roles.get(caller) ?? []).includes("Director")) {
+    return send(res, 403, { error: "Character does not have required role(s)" });
+  }
+  const corp = state.corporations.get(id) ?? { members: [] };
+  if (rest === "members/") return answer(req, res, url, corp.members, { version: 0, group: "corp-member" });
+  return send(res, 404, { error: "Not found" });
+}
+
+async function control(req, res, url) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
+  switch (url.pathname) {
+    case "/__config":
+      if (body.cache_seconds !== undefined) state.cacheSeconds = body.cache_seconds;
+      for (const [id, cfg] of Object.entries(body.characters ?? {})) Object.assign(character(Number(id)), cfg);
+      for (const [id, cfg] of Object.entries(body.corporations ?? {})) state.corporations.set(Number(id), cfg);
+      break;
+    case "/__mutate": {
+      const who = character(Number(body.character_id));
+      const key = body.page ? `${body.dataset}:${body.page}` : body.dataset;
+      who.versions[key] = (who.versions[key] ?? 0) + 1;
+      break;
+    }
+    case "/__fail":
+      state.failures.push({ path: body.path, status: body.status, count: body.count ?? 1 });
+      break;
+    case "/__ratelimit":
+      state.rateLimits.set(body.group, { retry_after: body.retry_after ?? 5, count: body.count ?? 1 });
+      break;
+    case "/__roles":
+      state.roles.set(Number(body.character_id), body.roles ?? []);
+      break;
+    case "/__reset_stats":
+      for (const k of Object.keys(state.stats)) state.stats[k] = 0;
+      break;
+    case "/__stats":
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ ...state.stats, error_limit_remain: errorWindow().remain }));
+    default:
+      res.writeHead(404).end();
+      return;
+  }
+  res.writeHead(204).end();
+}
+
+const groupOf = (path) =>
+  path.includes("/wallet") ? "char-wallet" : path.includes("/assets") ? "char-assets" : null;
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, "http://esi");
+  if (url.pathname.startsWith("/__")) return control(req, res, url);
+  state.stats.requests += 1;
+  const errors = errorWindow();
+  if (errors.remain <= 0) {
+    state.stats.error_limited += 1;
+    return send(res, 420, { error: "This software has exceeded the error limit for ESI." });
+  }
+  const failure = state.failures.find((f) => url.pathname.startsWith(f.path) && f.count > 0);
+  if (failure) {
+    failure.count -= 1;
+    if (failure.status === "timeout") return; // never answers: the client's timeout fires
+    return send(res, failure.status, { error: "scripted failure" });
+  }
+  const group = groupOf(url.pathname);
+  const limited = group && state.rateLimits.get(group);
+  if (limited && limited.count > 0) {
+    limited.count -= 1;
+    return send(res, 429, { error: "rate limited" }, { "retry-after": String(limited.retry_after), "x-ratelimit-group": group });
+  }
+  let match = /^\/characters\/(\d+)\/(.*)$/.exec(url.pathname);
+  if (match) return characterRoutes(req, res, url, Number(match[1]), match[2]);
+  match = /^\/corporations\/(\d+)\/(.*)$/.exec(url.pathname);
+  if (match) return corporationRoutes(req, res, url, Number(match[1]), match[2]);
+  send(res, 404, { error: "Not found" });
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(JSON.stringify({ base_url: `http://127.0.0.1:${server.address().port}` }));
+});
+const stop = () => process.exit(0);
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
