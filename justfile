@@ -54,7 +54,8 @@ dev port="8787": (build "dev")
     [[ -z "${DATABASE_URL:-}" ]] && scripts/pg.sh status && pg_was_running=1
     admin_url="$(scripts/pg.sh start)"
     peer_pid=""
-    trap '[[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null; [[ $pg_was_running == 1 ]] || scripts/pg.sh stop' EXIT
+    esi_pid=""
+    trap '[[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null; [[ -n "$esi_pid" ]] && kill "$esi_pid" 2>/dev/null; [[ $pg_was_running == 1 ]] || scripts/pg.sh stop' EXIT
     db_url="$(cargo run -q -p hub-native --example database_url -- "$admin_url" eve_hub)"
     cargo run -q -p hub-migrate -- "$db_url"
     vars=wrangler/.dev.vars
@@ -63,14 +64,18 @@ dev port="8787": (build "dev")
       sso="EVE SSO as configured in $vars"
     else
       # No EVE application credentials: the local SSO peer in demo mode, with a pilot picker.
-      rm -f .local/sso-peer.json
+      rm -f .local/sso-peer.json .local/esi-peer.json
       # One vault key per checkout, kept across runs so stored tokens stay readable.
       [[ -s .local/vault-key ]] || scripts/node22 -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .local/vault-key
       scripts/node22 tests/sso-peer/eve-sso.mjs 0 > .local/sso-peer.json 2> .local/sso-peer.log &
       peer_pid=$!
-      for _ in $(seq 100); do [[ -s .local/sso-peer.json ]] && break; sleep 0.1; done
+      # The demo SSO's tokens are not CCP's: character data syncs from the local ESI peer too.
+      scripts/node22 tests/esi-peer/esi.mjs 0 > .local/esi-peer.json 2> .local/esi-peer.log &
+      esi_pid=$!
+      for _ in $(seq 100); do [[ -s .local/sso-peer.json && -s .local/esi-peer.json ]] && break; sleep 0.1; done
       scripts/node22 -e '
         const peer = JSON.parse(require("fs").readFileSync(".local/sso-peer.json", "utf8"));
+        const esi = JSON.parse(require("fs").readFileSync(".local/esi-peer.json", "utf8"));
         const [marker, origin] = process.argv.slice(1);
         console.log([
           `${marker}: the demo EVE SSO. Put EVE_SSO_CLIENT_ID, EVE_SSO_CLIENT_SECRET and PUBLIC_ORIGIN here (and`,
@@ -86,6 +91,9 @@ dev port="8787": (build "dev")
           "SITE_ADMIN_CHARACTER_IDS=90000001",
           `TOKEN_VAULT_KEYS=1:${require("fs").readFileSync(".local/vault-key", "utf8").trim()}`,
           `OPERATOR_TOKEN=${require("crypto").randomBytes(24).toString("base64url")}`,
+          `ESI_BASE_URL=${esi.base_url}`,
+          "ESI_CONTACT=demo@localhost",
+          "EVE_SSO_SCOPES=publicData esi-wallet.read_character_wallet.v1 esi-assets.read_assets.v1",
         ].join("\n"));
       ' "$marker" "http://127.0.0.1:{{port}}" > "$vars"
       sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin)"

@@ -35,6 +35,8 @@ server.service.on("beforeAuthorizeRedirect", (redirect, req) => {
     name: query.get("character_name") ?? demo.name,
     owner: query.get("owner") ?? demo.owner,
     scopes: (query.get("scope") ?? "").split(" ").filter(Boolean),
+    // Tests: a grant the user revoked right away, so its first refresh gets invalid_grant.
+    revoked: query.get("revoked") === "1",
   });
 });
 
@@ -73,7 +75,7 @@ server.service.on("beforeResponse", (response, req) => {
   }
   if (req.body.grant_type === "authorization_code") codes.delete(req.body.code); // single use
   response.body.expires_in = ttlFor(req.body);
-  if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, who);
+  if (response.body.refresh_token && !who.revoked) refreshTokens.set(response.body.refresh_token, who);
 });
 
 // RFC 7009 revocation at EVE's path (the built-in /revoke does not read its body): the client
@@ -101,6 +103,10 @@ const pilots = [
   { id: "90000001", name: "Demo Pilot", owner: "demo-owner-hash" },
   { id: "90000002", name: "Demo Alt", owner: "demo-owner-hash" },
   { id: "90000003", name: "Other Player", owner: "other-owner-hash" },
+  // The browser tests' pilots (tests/browser): a player with an alt, and a group's owner.
+  { id: "90000004", name: "Rookie Pilot", owner: "rookie-owner-hash" },
+  { id: "90000005", name: "Rookie Alt", owner: "rookie-owner-hash" },
+  { id: "90000006", name: "Fleet Commander", owner: "fc-owner-hash" },
 ];
 const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const picker = createServer((req, res) => {

@@ -437,7 +437,6 @@ fn error_message(response: &OutboundResponse) -> String {
         .map_or_else(|_| format!("status {}", response.status), |b| b.error)
 }
 
-
 /// What data syncs need from an ESI client: lets them take `&impl Fetch` instead of spelling out
 /// the client's ports.
 pub trait Fetch {

@@ -6,6 +6,7 @@ use hub_domain::health::ProbeRecord;
 use hub_domain::notification::NewNotification;
 use hub_domain::CharacterId;
 use hub_domain::Service;
+use hub_esi::Priority;
 use hub_notify::{Notification, Page};
 use hub_tokens::{AccessToken, NewTokens, TokenHealth};
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,55 @@ crate::rpc_interface! {
         /// Served by relay objects: delivers each notification to its user's object; how many
         /// were delivered.
         fn relay(RelayBatch) -> u32;
+    }
+}
+
+/// May a call of this priority go out now? See [`hub_esi::breaker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitRequest {
+    pub now_ms: i64,
+    pub priority: Priority,
+}
+
+/// What one ESI response said about the error budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetObservation {
+    pub now_ms: i64,
+    pub status: u16,
+    pub remain: Option<i64>,
+    pub reset_secs: Option<i64>,
+}
+
+crate::rpc_interface! {
+    /// Served by the `EsiCoordinator` object (one, named "global"): the error-limit breaker every
+    /// ESI caller of the deployment shares.
+    pub interface EsiBudget as "esi-budget", handler EsiBudgetHandler {
+        /// `Ok(None)` when the call may go; `Ok(Some(reset_at_ms))` when it must wait.
+        fn permit(PermitRequest) -> Option<i64>;
+        fn observe(BudgetObservation) -> ();
+    }
+}
+
+/// What a character-data object did in one run, per dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub datasets: Vec<DatasetRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetRun {
+    pub dataset: String,
+    pub status: String,
+    pub message: Option<String>,
+}
+
+crate::rpc_interface! {
+    /// Served by the eve-character-data worker's `EveCharacterData` object, one per character.
+    pub interface CharacterSync as "character-sync", handler CharacterSyncHandler {
+        /// Starts (or resumes) syncing the character: every dataset is due now.
+        fn start(CharacterRequest) -> ();
+        /// Syncs every dataset now, whatever its schedule, and reports how it went.
+        fn sync_now(CharacterRequest) -> SyncReport;
     }
 }
 

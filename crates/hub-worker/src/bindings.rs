@@ -10,6 +10,8 @@ pub const GROUPS: &str = "GROUPS";
 pub const NOTIFICATIONS: &str = "NOTIFICATIONS";
 pub const EVE_TOKEN_STORE: &str = "EVE_TOKEN_STORE";
 pub const EVE_CHARACTER_DATA: &str = "EVE_CHARACTER_DATA";
+/// The ESI error-limit coordinator (hosted by the eve-character-data worker).
+pub const ESI_BUDGET: &str = "ESI_BUDGET";
 pub const EVE_CORPORATION_DATA: &str = "EVE_CORPORATION_DATA";
 pub const EVE_STATIC_DATA: &str = "EVE_STATIC_DATA";
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bindings;
 mod convert;
 pub mod durable;
+pub mod esi;
 pub mod fetch;
 pub mod health;
 pub mod logging;

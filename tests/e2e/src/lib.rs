@@ -34,6 +34,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     /// The local EVE SSO (oauth2-mock-server) the stack logs in against.
     pub sso: SsoPeer,
+    /// The local ESI the stack syncs character data from.
+    pub esi: EsiPeer,
     database: TestDatabase,
     /// This stack's `TOKEN_VAULT_KEYS` (`1:<base64 of 32 random bytes>` at the start); a test may
     /// change it before a restart (key rotation).
@@ -99,6 +101,64 @@ impl SsoPeer {
     }
 }
 
+/// The local ESI (`tests/esi-peer/esi.mjs`): a plain HTTP server with ESI's caching, paging,
+/// error-limit and rate-limit behaviour, and control endpoints for tests.
+pub struct EsiPeer {
+    pub base_url: String,
+    child: Child,
+}
+
+impl EsiPeer {
+    fn start(log: &Path) -> Self {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        let root = repo_root();
+        let mut child = Command::new(root.join("scripts/node22"))
+            .arg(root.join("tests/esi-peer/esi.mjs"))
+            .arg("0")
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(log).expect("esi log"))
+            .process_group(0)
+            .spawn()
+            .expect("starting the local ESI");
+        let stdout = child.stdout.take().expect("esi stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("esi output");
+        let info: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the local ESI did not start ({e}): {line}"));
+        Self { base_url: info["base_url"].as_str().expect("base_url").to_owned(), child }
+    }
+
+    /// The peer's counters: requests, bodies, bytes, not_modified, errors, error_limit_remain.
+    pub async fn stats(&self, http: &reqwest::Client) -> serde_json::Value {
+        http.get(format!("{}/__stats", self.base_url))
+            .send()
+            .await
+            .expect("esi stats")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Posts to a control endpoint (`/__config`, `/__mutate`, `/__fail`, `/__roles`, ...).
+    pub async fn control(&self, http: &reqwest::Client, path: &str, body: serde_json::Value) {
+        let resp =
+            http.post(format!("{}{path}", self.base_url)).json(&body).send().await.expect("esi control");
+        assert!(resp.status().is_success(), "ESI control {path}: {}", resp.status());
+    }
+}
+
+impl Drop for EsiPeer {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            signal_group(pid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for SsoPeer {
     fn drop(&mut self) {
         if let Ok(pid) = i32::try_from(self.child.id()) {
@@ -148,11 +208,13 @@ impl Stack {
             .build()
             .expect("http client");
         let sso = SsoPeer::start(&work_dir.join("sso.log"));
+        let esi = EsiPeer::start(&work_dir.join("esi.log"));
         let vault_keys = format!("1:{}", new_vault_key());
         let mut stack = Self {
             base_url: String::new(),
             http,
             sso,
+            esi,
             database,
             vault_keys,
             work_dir,
@@ -231,7 +293,8 @@ impl Stack {
         let vars = format!(
             "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
-             EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n",
+             EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n\
+             ESI_BASE_URL={}\nESI_CONTACT=e2e@example.org\n",
             sso.client_id,
             if self.demo_sso { &sso.demo_authorize_url } else { &sso.authorize_url },
             if self.demo_sso { &sso.token_url } else { &sso.slow_token_url },
@@ -239,7 +302,8 @@ impl Stack {
             sso.issuer,
             self.port,
             sso.revoke_url,
-            self.vault_keys
+            self.vault_keys,
+            self.esi.base_url
         );
         std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
         dir

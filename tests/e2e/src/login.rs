@@ -45,6 +45,18 @@ pub async fn authorize_with_scopes(
     pilot: &Pilot,
     scopes: Option<&str>,
 ) -> (String, String) {
+    authorize_with(stack, start, session, pilot, scopes, &[]).await
+}
+
+/// [`authorize_with_scopes`] with extra parameters for the SSO peer (e.g. `revoked=1`).
+pub async fn authorize_with(
+    stack: &Stack,
+    start: &str,
+    session: Option<&str>,
+    pilot: &Pilot,
+    scopes: Option<&str>,
+    extra: &[(&str, &str)],
+) -> (String, String) {
     let mut request = stack.http.get(stack.url(start));
     if let Some(session) = session {
         request = request.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
@@ -73,7 +85,8 @@ pub async fn authorize_with_scopes(
         .extend_pairs(query)
         .append_pair("character_id", &pilot.id.to_string())
         .append_pair("character_name", pilot.name)
-        .append_pair("owner", pilot.owner);
+        .append_pair("owner", pilot.owner)
+        .extend_pairs(extra);
     let at_sso = stack.http.get(at_sso).send().await.unwrap();
     assert_eq!(at_sso.status().as_u16(), 302);
     let callback = location(&at_sso);
@@ -103,7 +116,17 @@ pub async fn login_as(stack: &Stack, pilot: &Pilot) -> String {
 
 /// [`login_as`], granting `scopes` instead of the configured ones.
 pub async fn login_with_scopes(stack: &Stack, pilot: &Pilot, scopes: Option<&str>) -> String {
-    let (url, cookie) = authorize_with_scopes(stack, "/api/auth/login/start", None, pilot, scopes).await;
+    login_with(stack, pilot, scopes, &[]).await
+}
+
+/// [`login_with_scopes`] with extra parameters for the SSO peer.
+pub async fn login_with(
+    stack: &Stack,
+    pilot: &Pilot,
+    scopes: Option<&str>,
+    extra: &[(&str, &str)],
+) -> String {
+    let (url, cookie) = authorize_with(stack, "/api/auth/login/start", None, pilot, scopes, extra).await;
     let done = callback(stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
     assert_eq!(done.status().as_u16(), 302);
     set_cookie(&done, SESSION_COOKIE).expect("session cookie")

@@ -18,7 +18,8 @@ use hub_domain::Service;
 use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_ports::{HttpTransport, OsRandom};
 use hub_rpc::interfaces::{
-    BeginLogin, CharacterRequest, FinishLogin, LoginStates, LoginStatesHandler, PutTokens, TokenStore,
+    BeginLogin, CharacterRequest, CharacterSync, FinishLogin, LoginStates, LoginStatesHandler, PutTokens,
+    TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_sso::jwks::VerifyError;
@@ -274,6 +275,22 @@ async fn store_tokens(
     .await;
     if let Err(e) = result {
         tracing::error!(character = %identity.character_id, error = %e, "storing the login's tokens failed");
+        return;
+    }
+    // The character's data starts (or resumes) syncing with its new token.
+    let started = async {
+        get_stub::<CharacterSync>(
+            &state.env,
+            bindings::EVE_CHARACTER_DATA,
+            &identity.character_id.to_string(),
+            Some(&state.request_id),
+        )?
+        .start(&CharacterRequest { character_id: identity.character_id })
+        .await
+    }
+    .await;
+    if let Err(e) = started {
+        tracing::warn!(character = %identity.character_id, error = %e, "starting the character's sync failed");
     }
 }
 

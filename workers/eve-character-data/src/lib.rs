@@ -1,21 +1,518 @@
-//! The eve-character-data worker: Character data synced politely from ESI, one Durable Object per character.
+//! The eve-character-data worker: character data synced politely from ESI.
 //!
-//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+//! Thin glue only: the ESI client is `hub-esi`, the datasets and their storage `hub-chardata`.
+//! - `EveCharacterData`, one object per character: its ESI cache (SQLite), each dataset's schedule
+//!   (ESI's `Expires`), and an alarm that re-arms itself after every run. Tokens come from the
+//!   token store; a character whose token is invalid or lacks a scope stops syncing that dataset
+//!   and says why.
+//! - `EsiCoordinator`, one object ("global"): the error-limit breaker every ESI caller shares.
+//! - `GET /api/characters/:id/{sync,wallet,wallet/journal,assets}`, `POST /api/characters/:id/sync`
+//!   for the character's owner and site admins.
 
-use hub_domain::Service;
-use hub_http::Router;
-use hub_worker::{bindings, health, AppState};
+use hub_chardata::{read, Dataset, SyncError};
+use hub_domain::{CharacterId, Service};
+use hub_esi::{breaker::BreakerState, Esi, EsiError, Stats};
+use hub_http::{ApiError, Params, Request, Response, Router};
+use hub_ports::{Clock, OsRandom, SqlStorage, SqlValue};
+use hub_rpc::interfaces::{
+    BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, DatasetRun, EsiBudget,
+    EsiBudgetHandler, PermitRequest, SyncReport, TokenStore,
+};
+use hub_rpc::{Interface, RpcError, RpcErrorCode};
+use hub_tokens::TokenHealth;
+use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
+use hub_worker::durable::DurableSql;
+use hub_worker::esi::{RemoteBudget, WorkerSleep};
+use hub_worker::fetch::FetchTransport;
+use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
+use std::rc::Rc;
+use std::time::Duration;
+use worker::{durable_object, DurableObject, Env, State};
 
 const SERVICE: Service = Service::EveCharacterData;
+/// The soonest a dataset syncs again, whatever ESI's `Expires` says.
+const MIN_INTERVAL_MS: i64 = 60_000;
+/// After an unexpected failure.
+const RETRY_MS: i64 = 5 * 60_000;
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::EVE_CHARACTER_DATA), &[])
+        .get("/api/characters/:id/sync", sync_status)
+        .post("/api/characters/:id/sync", sync_now)
+        .get("/api/characters/:id/wallet", wallet)
+        .get("/api/characters/:id/wallet/journal", journal)
+        .get("/api/characters/:id/assets", assets)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
 
-hub_worker::health_only_durable_object!(
-    /// The eve-character-data Durable Object (SQLite storage).
-    EveCharacterData,
-    SERVICE
-);
+/// The character of the path, if the caller owns it or is a site admin (404 otherwise: other
+/// people's characters do not exist for you).
+async fn character_for(
+    req: &Request,
+    params: &Params,
+    state: &AppState,
+    mutating: bool,
+) -> Result<(hub_db::pg::PgClient, CharacterId), ApiError> {
+    let character = CharacterId(params.parse("id")?);
+    let pg = database(&state.env).await?;
+    let (token, session) = authenticate(req, &pg).await?;
+    if mutating {
+        require_csrf(req, &token)?;
+    }
+    let owner = hub_auth::accounts::owner_of(&pg, character).await.map_err(internal)?;
+    let allowed = owner == Some(session.user_id)
+        || (owner.is_some() && hub_worker::auth::is_site_admin(&pg, &state.env, session.user_id).await?);
+    if allowed {
+        Ok((pg, character))
+    } else {
+        Err(ApiError::not_found("no such character on your account"))
+    }
+}
+
+fn ok<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
+    Response::json(200, value).map(|r| r.with_header("cache-control", "no-store"))
+}
+
+async fn sync_status(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let datasets = read::sync_status(&pg, character).await.map_err(internal)?;
+    ok(&serde_json::json!({ "character_id": character, "datasets": datasets }))
+}
+
+async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (_, character) = character_for(&req, &params, &state, true).await?;
+    let object = get_stub::<CharacterSync>(
+        &state.env,
+        bindings::EVE_CHARACTER_DATA,
+        &character.to_string(),
+        Some(&state.request_id),
+    )?;
+    let report = object.sync_now(&CharacterRequest { character_id: character }).await?;
+    ok(&report)
+}
+
+async fn wallet(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let balance = read::wallet_balance(&pg, character).await.map_err(internal)?;
+    ok(&serde_json::json!({ "character_id": character, "balance": balance }))
+}
+
+async fn journal(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let limit = page_limit(&req)?;
+    let ref_type = req.query_value("ref_type");
+    let entries =
+        read::journal(&pg, character, ref_type.as_deref(), optional_number(&req, "before_id")?, limit)
+            .await
+            .map_err(internal)?;
+    let full = i64::try_from(entries.len()).unwrap_or(0) == limit;
+    let next_before_id = if full { entries.last().map(|e| e.id.clone()) } else { None };
+    ok(&serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
+}
+
+async fn assets(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
+    let page = read::assets(
+        &pg,
+        character,
+        optional_number(&req, "location_id")?,
+        optional_number(&req, "type_id")?,
+        page_limit(&req)?,
+        offset,
+    )
+    .await
+    .map_err(internal)?;
+    ok(&page)
+}
+
+/// One character's sync: ESI cache, schedule, alarm.
+#[durable_object]
+pub struct EveCharacterData {
+    state: State,
+    storage: DurableSql,
+    env: Env,
+    /// A run is in flight: input gates do not cover its outbound fetches, so an alarm or a
+    /// "sync now" arriving meanwhile must not start a second one.
+    running: std::cell::Cell<bool>,
+}
+
+fn migrate(storage: &DurableSql) -> Result<(), hub_ports::SqlError> {
+    hub_durable::probe::migrate(storage)?;
+    hub_esi::cache::migrate(storage)?;
+    storage.exec("CREATE TABLE IF NOT EXISTS sync_meta (id INTEGER PRIMARY KEY CHECK (id = 1), character_id INTEGER NOT NULL)", &[])?;
+    storage.exec(
+        "CREATE TABLE IF NOT EXISTS sync_schedule (dataset TEXT PRIMARY KEY, next_at_ms INTEGER NOT NULL, stopped TEXT)",
+        &[],
+    )?;
+    Ok(())
+}
+
+impl DurableObject for EveCharacterData {
+    fn new(state: State, env: Env) -> Self {
+        let storage = DurableSql::of(&state);
+        if let Err(e) = migrate(&storage) {
+            tracing::error!(error = %e, "creating the character data tables failed");
+        }
+        Self { state, storage, env, running: std::cell::Cell::new(false) }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
+            if iface == CharacterSync::NAME {
+                CharacterSync::dispatch(self, &method, &body).await
+            } else {
+                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            }
+        })
+        .await
+    }
+
+    async fn alarm(&self) -> worker::Result<worker::Response> {
+        if let Some(character) = self.character() {
+            let report = self.run(character, false).await;
+            tracing::info!(character = %character, runs = report.datasets.len(), "character sync");
+        } else {
+            tracing::warn!("alarm without a character: nothing to sync");
+        }
+        self.rearm().await;
+        worker::Response::empty()
+    }
+}
+
+fn storage_error(e: &hub_ports::SqlError) -> RpcError {
+    RpcError::internal(e.to_string())
+}
+
+impl CharacterSyncHandler for EveCharacterData {
+    async fn start(&self, request: CharacterRequest) -> Result<(), RpcError> {
+        let now = WorkerClock.now_ms();
+        self.storage
+            .exec(
+                "INSERT INTO sync_meta (id, character_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET character_id = excluded.character_id",
+                &[SqlValue::Integer(request.character_id.0)],
+            )
+            .map_err(|e| storage_error(&e))?;
+        for dataset in Dataset::ALL {
+            self.storage
+                .exec(
+                    "INSERT INTO sync_schedule (dataset, next_at_ms, stopped) VALUES (?, ?, NULL)
+                     ON CONFLICT (dataset) DO UPDATE SET next_at_ms = excluded.next_at_ms, stopped = NULL",
+                    &[SqlValue::Text(dataset.as_str().into()), SqlValue::Integer(now)],
+                )
+                .map_err(|e| storage_error(&e))?;
+        }
+        self.rearm().await;
+        Ok(())
+    }
+
+    async fn sync_now(&self, request: CharacterRequest) -> Result<SyncReport, RpcError> {
+        if self.running.get() {
+            return Err(RpcError::new(RpcErrorCode::Conflict, "a sync of this character is already running"));
+        }
+        if self.character().is_none() {
+            self.start(request).await?;
+        }
+        let report = self.run(request.character_id, true).await;
+        self.rearm().await;
+        Ok(report)
+    }
+}
+
+/// How a dataset's run ended: its status row and when it runs again (`None`: stopped).
+struct RunOutcome {
+    status: &'static str,
+    message: Option<String>,
+    next_at_ms: Option<i64>,
+}
+
+impl EveCharacterData {
+    fn character(&self) -> Option<CharacterId> {
+        let rows = self.storage.exec("SELECT character_id FROM sync_meta WHERE id = 1", &[]).ok()?;
+        rows.first().and_then(|r| r.first()).and_then(SqlValue::as_i64).map(CharacterId)
+    }
+
+    /// Datasets due now (or all, when `force`), not stopped.
+    fn due(&self, force: bool) -> Vec<Dataset> {
+        let now = WorkerClock.now_ms();
+        let rows = self
+            .storage
+            .exec("SELECT dataset, next_at_ms, stopped FROM sync_schedule", &[])
+            .unwrap_or_default();
+        rows.iter()
+            .filter_map(|r| {
+                let dataset = Dataset::parse(r.first()?.as_str()?)?;
+                let next = r.get(1)?.as_i64()?;
+                let stopped = r.get(2).and_then(SqlValue::as_str).is_some();
+                (force || (!stopped && next <= now)).then_some(dataset)
+            })
+            .collect()
+    }
+
+    async fn run(&self, character: CharacterId, force: bool) -> SyncReport {
+        if self.running.replace(true) {
+            return SyncReport { datasets: Vec::new() };
+        }
+        let report = self.run_exclusive(character, force).await;
+        self.running.set(false);
+        report
+    }
+
+    async fn run_exclusive(&self, character: CharacterId, force: bool) -> SyncReport {
+        let mut report = SyncReport { datasets: Vec::new() };
+        let datasets = self.due(force);
+        if datasets.is_empty() {
+            return report;
+        }
+        let pg = match hub_worker::pg::connect(&self.env).await {
+            Ok(pg) => pg,
+            Err(e) => {
+                tracing::error!(error = %e, "database unavailable for character sync");
+                let retry = WorkerClock.now_ms() + RETRY_MS;
+                for dataset in datasets {
+                    self.schedule(dataset, Some(retry), None);
+                }
+                return report;
+            }
+        };
+        let config = hub_worker::esi::config(&self.env);
+        let http = FetchTransport { timeout: Duration::from_secs(20) };
+        let budget = RemoteBudget { env: &self.env };
+        let esi = Esi {
+            config: &config,
+            http: &http,
+            storage: &self.storage,
+            clock: &WorkerClock,
+            budget: &budget,
+            sleep: &WorkerSleep,
+            random: &OsRandom,
+            stats: Stats::default(),
+        };
+        for dataset in datasets {
+            let outcome = self.run_dataset(&esi, &pg, character, dataset).await;
+            if let Err(e) = hub_chardata::record_status(
+                &pg,
+                character,
+                dataset,
+                outcome.status,
+                outcome.message.as_deref(),
+                outcome.next_at_ms,
+            )
+            .await
+            {
+                tracing::error!(error = %e, "recording the sync status failed");
+            }
+            let stopped = outcome.next_at_ms.is_none().then_some(outcome.status);
+            self.schedule(dataset, outcome.next_at_ms, stopped);
+            report.datasets.push(DatasetRun {
+                dataset: dataset.as_str().into(),
+                status: outcome.status.into(),
+                message: outcome.message,
+            });
+        }
+        report
+    }
+
+    async fn run_dataset(
+        &self,
+        esi: &impl hub_esi::Fetch,
+        pg: &hub_db::pg::PgClient,
+        character: CharacterId,
+        dataset: Dataset,
+    ) -> RunOutcome {
+        let now = WorkerClock.now_ms();
+        let token = match dataset.scope() {
+            None => None,
+            Some(scope) => match self.token(character, scope).await {
+                Ok(token) => Some(token),
+                Err(stop) => return stop,
+            },
+        };
+        match hub_chardata::sync(esi, pg, character, token, dataset).await {
+            Ok(synced) => {
+                if !synced.notify.is_empty() {
+                    hub_worker::notify::deliver(&self.env, "character-sync", synced.notify).await;
+                }
+                RunOutcome {
+                    status: if synced.changed { "ok" } else { "unchanged" },
+                    message: None,
+                    next_at_ms: Some(synced.next_at_ms.max(now + MIN_INTERVAL_MS)),
+                }
+            }
+            Err(SyncError::Esi(
+                EsiError::RateLimited { retry_at_ms } | EsiError::ErrorLimited { reset_at_ms: retry_at_ms },
+            )) => RunOutcome {
+                status: "paused",
+                message: Some("ESI asked us to wait".into()),
+                next_at_ms: Some(retry_at_ms),
+            },
+            Err(SyncError::Esi(EsiError::Forbidden(message))) => {
+                RunOutcome { status: "forbidden", message: Some(message), next_at_ms: None }
+            }
+            Err(e) => {
+                tracing::warn!(character = %character, dataset = dataset.as_str(), error = %e, "sync failed");
+                RunOutcome { status: "error", message: Some(e.to_string()), next_at_ms: Some(now + RETRY_MS) }
+            }
+        }
+    }
+
+    /// An access token carrying `scope`, or the outcome that stops the dataset.
+    async fn token(&self, character: CharacterId, scope: &str) -> Result<String, RunOutcome> {
+        let request = CharacterRequest { character_id: character };
+        let store =
+            get_stub::<TokenStore>(&self.env, bindings::EVE_TOKEN_STORE, &character.to_string(), None)
+                .map_err(|e| RunOutcome {
+                    status: "error",
+                    message: Some(e.message),
+                    next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
+                })?;
+        let stop = |status: &'static str, message: String| RunOutcome {
+            status,
+            message: Some(message),
+            next_at_ms: None,
+        };
+        match store.health(&request).await {
+            Ok(None) => return Err(stop("no_token", "log in with this character to sync it".into())),
+            Ok(Some(TokenHealth::Invalid { reason, .. })) => {
+                return Err(stop(
+                    "token_invalid",
+                    format!("the character's EVE login stopped working ({reason})"),
+                ));
+            }
+            Ok(Some(health)) => {
+                let scopes = match &health {
+                    TokenHealth::Valid { scopes, .. }
+                    | TokenHealth::Retrying { scopes, .. }
+                    | TokenHealth::Invalid { scopes, .. } => scopes,
+                };
+                if !scopes.iter().any(|s| s == scope) {
+                    return Err(stop(
+                        "missing_scope",
+                        format!("the character's login did not grant {scope}"),
+                    ));
+                }
+            }
+            Err(e) => {
+                return Err(RunOutcome {
+                    status: "error",
+                    message: Some(e.message),
+                    next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
+                });
+            }
+        }
+        match store.access_token(&request).await {
+            Ok(access) => Ok(access.token),
+            Err(e) if e.code == RpcErrorCode::Conflict => Err(stop(
+                "token_invalid",
+                format!("the character's EVE login stopped working ({})", e.message),
+            )),
+            Err(e) => Err(RunOutcome {
+                status: "error",
+                message: Some(e.message),
+                next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
+            }),
+        }
+    }
+
+    fn schedule(&self, dataset: Dataset, next_at_ms: Option<i64>, stopped: Option<&str>) {
+        let result = self.storage.exec(
+            "INSERT INTO sync_schedule (dataset, next_at_ms, stopped) VALUES (?, ?, ?)
+             ON CONFLICT (dataset) DO UPDATE SET next_at_ms = excluded.next_at_ms, stopped = excluded.stopped",
+            &[
+                SqlValue::Text(dataset.as_str().into()),
+                SqlValue::Integer(next_at_ms.unwrap_or(i64::MAX)),
+                stopped.map_or(SqlValue::Null, |s| SqlValue::Text(s.into())),
+            ],
+        );
+        if let Err(e) = result {
+            tracing::error!(error = %e, "saving the sync schedule failed");
+        }
+    }
+
+    /// Points the alarm at the next due dataset, in every path.
+    async fn rearm(&self) {
+        let next = self
+            .storage
+            .exec("SELECT min(next_at_ms) FROM sync_schedule WHERE stopped IS NULL", &[])
+            .ok()
+            .and_then(|rows| rows.first().and_then(|r| r.first()).and_then(SqlValue::as_i64));
+        let result = match next {
+            Some(at_ms) => {
+                hub_worker::durable::set_alarm_at(&self.state, at_ms.max(WorkerClock.now_ms())).await
+            }
+            None => self.state.storage().delete_alarm().await,
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "setting the sync alarm failed");
+        }
+    }
+}
+
+/// The deployment's ESI error-limit breaker (one object, "global"), persisted in its SQLite.
+#[durable_object]
+pub struct EsiCoordinator {
+    storage: DurableSql,
+}
+
+impl DurableObject for EsiCoordinator {
+    fn new(state: State, _env: Env) -> Self {
+        let storage = DurableSql::of(&state);
+        let created = hub_durable::probe::migrate(&storage).and_then(|()| {
+            storage.exec("CREATE TABLE IF NOT EXISTS breaker (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)", &[])
+        });
+        if let Err(e) = created {
+            tracing::error!(error = %e, "creating the breaker table failed");
+        }
+        Self { storage }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
+            if iface == EsiBudget::NAME {
+                EsiBudget::dispatch(self, &method, &body).await
+            } else {
+                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            }
+        })
+        .await
+    }
+}
+
+impl EsiCoordinator {
+    fn load(&self) -> Result<BreakerState, RpcError> {
+        let rows = self
+            .storage
+            .exec("SELECT state FROM breaker WHERE id = 1", &[])
+            .map_err(|e| storage_error(&e))?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(SqlValue::as_str)
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default())
+    }
+}
+
+impl EsiBudgetHandler for EsiCoordinator {
+    async fn permit(&self, request: PermitRequest) -> Result<Option<i64>, RpcError> {
+        match self.load()?.permit(request.now_ms, request.priority) {
+            Ok(()) => Ok(None),
+            Err(EsiError::ErrorLimited { reset_at_ms }) => Ok(Some(reset_at_ms)),
+            Err(other) => Err(RpcError::new(RpcErrorCode::Internal, other.to_string())),
+        }
+    }
+
+    async fn observe(&self, request: BudgetObservation) -> Result<(), RpcError> {
+        let mut state = self.load()?;
+        state.observe(request.now_ms, request.status, request.remain, request.reset_secs);
+        let json = serde_json::to_string(&state).map_err(|e| RpcError::internal(e.to_string()))?;
+        self.storage
+            .exec(
+                "INSERT INTO breaker (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                &[SqlValue::Text(json)],
+            )
+            .map_err(|e| storage_error(&e))?;
+        Ok(())
+    }
+}

@@ -52,6 +52,8 @@ fn api_owner(path: &str) -> Service {
         Service::Groups
     } else if under("/api/notifications") {
         Service::Notifications
+    } else if under("/api/characters") {
+        Service::EveCharacterData
     } else {
         Service::Core
     }
