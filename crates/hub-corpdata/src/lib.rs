@@ -1,0 +1,288 @@
+//! Corporation data, fetched with the tokens of director characters.
+//!
+//! The director manager ([`Directors`]):
+//! - uses the healthy directors of the best (lowest) priority, round-robin (least recently used);
+//! - fails over to the next director only when a director's access is gone: 403 (role lost) or
+//!   `invalid_grant` (token dead). 420, 5xx and timeouts are ESI's trouble, not the director's:
+//!   the sync stops and retries later, nobody fails over, nobody is blamed;
+//! - marks a director unhealthy after [`UNHEALTHY_AFTER`] consecutive failures; one success heals.
+#![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
+
+use hub_domain::CharacterId;
+use hub_esi::EsiError;
+use hub_ports::{PgError, PgRow, PgValue, Postgres};
+use serde::Serialize;
+
+pub const UNHEALTHY_AFTER: i64 = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Director {
+    pub character_id: CharacterId,
+    pub character_name: Option<String>,
+    pub priority: i64,
+    pub consecutive_failures: i64,
+    pub healthy: bool,
+    pub last_error: Option<String>,
+    pub last_success_at_ms: Option<i64>,
+    pub last_failure_at_ms: Option<i64>,
+    pub last_used_at_ms: Option<i64>,
+}
+
+/// Why a director could not fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectorFailure {
+    /// Role lost (403) or token dead (`invalid_grant`): try the next director.
+    AccessLost(String),
+    /// ESI's trouble (420, 5xx, timeouts, rate limits): stop, retry later, no failover.
+    Upstream(EsiError),
+}
+
+impl DirectorFailure {
+    pub fn from_esi(e: EsiError) -> Self {
+        match e {
+            EsiError::Forbidden(m) => DirectorFailure::AccessLost(format!("forbidden: {m}")),
+            other => DirectorFailure::Upstream(other),
+        }
+    }
+}
+
+/// The order in which to try directors: healthy ones of the best priority first, least recently
+/// used first (round-robin), then the rest of the healthy ones by priority. Unhealthy directors
+/// are tried last, so a healed role is noticed when nothing else works.
+pub fn order(directors: &[Director]) -> Vec<CharacterId> {
+    let mut sorted: Vec<&Director> = directors.iter().collect();
+    sorted.sort_by_key(|d| (!d.healthy, d.priority, d.last_used_at_ms.unwrap_or(i64::MIN), d.character_id.0));
+    sorted.into_iter().map(|d| d.character_id).collect()
+}
+
+fn row(r: &PgRow) -> Result<Director, PgError> {
+    let int = |i: usize| r.get(i).map(PgValue::as_i64);
+    Ok(Director {
+        character_id: CharacterId(int(0)?.ok_or_else(|| PgError::RowShape("character_id".into()))?),
+        character_name: r.get(1)?.as_str().map(str::to_owned),
+        priority: int(2)?.unwrap_or(1),
+        consecutive_failures: int(3)?.unwrap_or(0),
+        healthy: matches!(r.get(4)?, PgValue::Bool(true)),
+        last_error: r.get(5)?.as_str().map(str::to_owned),
+        last_success_at_ms: int(6)?,
+        last_failure_at_ms: int(7)?,
+        last_used_at_ms: int(8)?,
+    })
+}
+
+pub async fn directors(pg: &impl Postgres, corporation: i64) -> Result<Vec<Director>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT d.character_id, c.name, d.priority::bigint, d.consecutive_failures::bigint, d.healthy, d.last_error,
+                (extract(epoch from d.last_success_at) * 1000)::bigint, (extract(epoch from d.last_failure_at) * 1000)::bigint,
+                (extract(epoch from d.last_used_at) * 1000)::bigint
+             FROM corporation_directors d LEFT JOIN characters c ON c.id = d.character_id
+             WHERE d.corporation_id = $1 ORDER BY d.priority, d.character_id",
+            &[PgValue::Int(corporation)],
+        )
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+pub async fn record_success(
+    pg: &impl Postgres,
+    corporation: i64,
+    director: CharacterId,
+) -> Result<(), PgError> {
+    pg.execute(
+        "UPDATE corporation_directors SET consecutive_failures = 0, healthy = true, last_error = NULL,
+            last_success_at = now(), last_used_at = now()
+         WHERE corporation_id = $1 AND character_id = $2",
+        &[PgValue::Int(corporation), PgValue::Int(director.0)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// One more failure of a director's access; the third in a row makes it unhealthy.
+pub async fn record_failure(
+    pg: &impl Postgres,
+    corporation: i64,
+    director: CharacterId,
+    error: &str,
+) -> Result<(), PgError> {
+    pg.execute(
+        "UPDATE corporation_directors SET consecutive_failures = consecutive_failures + 1,
+            healthy = consecutive_failures + 1 < $3::bigint, last_error = $4, last_failure_at = now(), last_used_at = now()
+         WHERE corporation_id = $1 AND character_id = $2",
+        &[PgValue::Int(corporation), PgValue::Int(director.0), PgValue::Int(UNHEALTHY_AFTER), PgValue::Text(error.into())],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Where a director's token comes from (the token store in workers).
+pub trait DirectorTokens {
+    /// `Err(AccessLost)` when the director's token is invalid (`invalid_grant`).
+    async fn access_token(&self, director: CharacterId) -> Result<String, DirectorFailure>;
+}
+
+/// The outcome of one corporation dataset sync through the directors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpSync<T> {
+    pub value: T,
+    pub director: CharacterId,
+    /// Directors tried before the one that worked (failovers).
+    pub failed_over: Vec<CharacterId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorpSyncError {
+    #[error("no director is registered for this corporation")]
+    NoDirector,
+    #[error("every director lost access: {0}")]
+    AllDirectorsFailed(String),
+    #[error("ESI: {0}")]
+    Upstream(EsiError),
+    #[error(transparent)]
+    Database(#[from] PgError),
+}
+
+/// Runs `fetch` with the directors in [`order`], failing over only on lost access, and records
+/// each director's health.
+pub async fn with_directors<T, F, Fut>(
+    pg: &impl Postgres,
+    tokens: &impl DirectorTokens,
+    corporation: i64,
+    fetch: F,
+) -> Result<CorpSync<T>, CorpSyncError>
+where
+    F: Fn(CharacterId, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, EsiError>>,
+{
+    let all = directors(pg, corporation).await?;
+    if all.is_empty() {
+        return Err(CorpSyncError::NoDirector);
+    }
+    let mut failed_over = Vec::new();
+    let mut last_error = String::new();
+    for director in order(&all) {
+        let attempt = match tokens.access_token(director).await {
+            Ok(token) => fetch(director, token).await.map_err(DirectorFailure::from_esi),
+            Err(failure) => Err(failure),
+        };
+        match attempt {
+            Ok(value) => {
+                record_success(pg, corporation, director).await?;
+                return Ok(CorpSync { value, director, failed_over });
+            }
+            Err(DirectorFailure::AccessLost(reason)) => {
+                record_failure(pg, corporation, director, &reason).await?;
+                failed_over.push(director);
+                last_error = reason;
+            }
+            Err(DirectorFailure::Upstream(e)) => return Err(CorpSyncError::Upstream(e)),
+        }
+    }
+    Err(CorpSyncError::AllDirectorsFailed(last_error))
+}
+
+/// Stores the member list (replacing the previous one, in one statement pair).
+pub async fn store_members(pg: &impl Postgres, corporation: i64, members: &[i64]) -> Result<(), PgError> {
+    pg.execute("DELETE FROM corporation_members WHERE corporation_id = $1", &[PgValue::Int(corporation)])
+        .await?;
+    pg.execute(
+        "INSERT INTO corporation_members (corporation_id, character_id)
+         SELECT $1, value::bigint FROM jsonb_array_elements_text($2::jsonb)",
+        &[PgValue::Int(corporation), PgValue::Json(serde_json::json!(members))],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn members(
+    pg: &impl Postgres,
+    corporation: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<i64>, i64), PgError> {
+    let rows = pg
+        .query(
+            "SELECT character_id, count(*) OVER () FROM corporation_members WHERE corporation_id = $1
+             ORDER BY character_id LIMIT $2 OFFSET $3",
+            &[PgValue::Int(corporation), PgValue::Int(limit), PgValue::Int(offset)],
+        )
+        .await?;
+    let total = rows.first().and_then(|r| r.get(1).ok()?.as_i64()).unwrap_or(0);
+    Ok((rows.iter().filter_map(|r| r.get(0).ok()?.as_i64()).collect(), total))
+}
+
+pub async fn record_status(
+    pg: &impl Postgres,
+    corporation: i64,
+    dataset: &str,
+    status: &str,
+    message: Option<&str>,
+    director: Option<CharacterId>,
+    next_at_ms: Option<i64>,
+) -> Result<(), PgError> {
+    pg.execute(
+        "INSERT INTO corporation_sync_status (corporation_id, dataset, status, message, director_id, last_sync_at, next_sync_at)
+         VALUES ($1, $2, $3, $4, $5, now(), to_timestamp($6::bigint / 1000.0))
+         ON CONFLICT (corporation_id, dataset) DO UPDATE SET status = excluded.status, message = excluded.message,
+            director_id = excluded.director_id, last_sync_at = excluded.last_sync_at, next_sync_at = excluded.next_sync_at",
+        &[
+            PgValue::Int(corporation),
+            PgValue::Text(dataset.into()),
+            PgValue::Text(status.into()),
+            message.map_or(PgValue::Null, |m| PgValue::Text(m.into())),
+            director.map_or(PgValue::Null, |d| PgValue::Int(d.0)),
+            next_at_ms.map_or(PgValue::Null, PgValue::Int),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn director(id: i64, priority: i64, healthy: bool, used: Option<i64>) -> Director {
+        Director {
+            character_id: CharacterId(id),
+            character_name: None,
+            priority,
+            consecutive_failures: 0,
+            healthy,
+            last_error: None,
+            last_success_at_ms: None,
+            last_failure_at_ms: None,
+            last_used_at_ms: used,
+        }
+    }
+
+    #[test]
+    fn best_priority_round_robin_then_the_rest_then_the_unhealthy() {
+        let all = [
+            director(1, 1, true, Some(50)),
+            director(2, 1, true, Some(10)),
+            director(3, 2, true, None),
+            director(4, 1, false, None),
+        ];
+        let ids: Vec<i64> = order(&all).into_iter().map(|c| c.0).collect();
+        assert_eq!(ids, vec![2, 1, 3, 4], "least recently used of priority 1 first; unhealthy last");
+    }
+
+    #[test]
+    fn only_lost_access_fails_over() {
+        assert!(matches!(
+            DirectorFailure::from_esi(EsiError::Forbidden("role".into())),
+            DirectorFailure::AccessLost(_)
+        ));
+        for upstream in [
+            EsiError::ErrorLimited { reset_at_ms: 1 },
+            EsiError::Server { status: 503 },
+            EsiError::Transport("timeout".into()),
+            EsiError::RateLimited { retry_at_ms: 1 },
+        ] {
+            assert!(matches!(DirectorFailure::from_esi(upstream), DirectorFailure::Upstream(_)));
+        }
+    }
+}
