@@ -170,6 +170,19 @@ crate::rpc_interface! {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorporationRequest {
+    pub corporation_id: i64,
+}
+
+crate::rpc_interface! {
+    /// Served by the eve-corporation-data worker's `EveCorporationData` object, one per corporation.
+    pub interface CorporationSync as "corporation-sync", handler CorporationSyncHandler {
+        /// Syncs the corporation's datasets now through its directors and reports how it went.
+        fn sync_now(CorporationRequest) -> SyncReport;
+    }
+}
+
 /// How token store errors cross the RPC boundary.
 pub fn token_error(error: &hub_tokens::TokenError) -> RpcError {
     use hub_tokens::TokenError;

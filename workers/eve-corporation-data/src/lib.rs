@@ -1,21 +1,398 @@
-//! The eve-corporation-data worker: Corporation data synced from ESI through failover directors.
+//! The eve-corporation-data worker: corporation data synced from ESI through director characters.
 //!
-//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+//! Thin glue only: the director manager and storage are `hub-corpdata`, the client `hub-esi`.
+//! - `EveCorporationData`, one object per corporation: its ESI cache and the sync (members so
+//!   far), run now on request and hourly by alarm.
+//! - Corporation admins (site admins, and users who registered a director of the corporation):
+//!   `GET /api/corporations/:id` (directors with health, per-dataset status),
+//!   `POST /api/corporations/:id/directors` `{character_id, priority}` (a character of yours in
+//!   that corporation), `DELETE /api/corporations/:id/directors/:character_id`,
+//!   `POST /api/corporations/:id/sync`, `GET /api/corporations/:id/members`.
 
-use hub_domain::Service;
-use hub_http::Router;
-use hub_worker::{bindings, health, AppState};
+use hub_corpdata::{DirectorFailure, DirectorTokens};
+use hub_db::pg::PgClient;
+use hub_domain::{CharacterId, Service, UserId};
+use hub_esi::{Esi, Route, Stats};
+use hub_http::{ApiError, Method, Params, Request, Response, Router};
+use hub_ports::{Clock, OsRandom, PgValue, Postgres};
+use hub_rpc::interfaces::{
+    CharacterRequest, CorporationRequest, CorporationSync, CorporationSyncHandler, DatasetRun, SyncReport,
+    TokenStore,
+};
+use hub_rpc::{Interface, RpcError, RpcErrorCode};
+use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
+use hub_worker::durable::DurableSql;
+use hub_worker::esi::{RemoteBudget, WorkerSleep};
+use hub_worker::fetch::FetchTransport;
+use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
+use std::rc::Rc;
+use std::time::Duration;
+use worker::{durable_object, DurableObject, Env, State};
 
 const SERVICE: Service = Service::EveCorporationData;
+const SYNC_EVERY_MS: i64 = 3_600_000;
+const RETRY_MS: i64 = 5 * 60_000;
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::EVE_CORPORATION_DATA), &[])
+        .get("/api/corporations/:id", corporation)
+        .post("/api/corporations/:id/directors", add_director)
+        .route(Method::Delete, "/api/corporations/:id/directors/:character_id", remove_director)
+        .post("/api/corporations/:id/sync", sync_now)
+        .get("/api/corporations/:id/members", members)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
 
-hub_worker::health_only_durable_object!(
-    /// The eve-corporation-data Durable Object (SQLite storage).
-    EveCorporationData,
-    SERVICE
-);
+/// The caller, and whether they administer the corporation (site admin or owner of one of its
+/// directors).
+async fn caller(
+    req: &Request,
+    state: &AppState,
+    corporation: i64,
+    mutating: bool,
+) -> Result<(PgClient, UserId, bool), ApiError> {
+    let pg = database(&state.env).await?;
+    let (token, session) = authenticate(req, &pg).await?;
+    if mutating {
+        require_csrf(req, &token)?;
+    }
+    let site_admin = hub_worker::auth::is_site_admin(&pg, &state.env, session.user_id).await?;
+    let owns_director = !pg
+        .query(
+            "SELECT 1 FROM corporation_directors d JOIN characters c ON c.id = d.character_id
+             WHERE d.corporation_id = $1 AND c.user_id = $2",
+            &[PgValue::Int(corporation), PgValue::Uuid(session.user_id.0)],
+        )
+        .await
+        .map_err(internal)?
+        .is_empty();
+    Ok((pg, session.user_id, site_admin || owns_director))
+}
+
+fn corporation_id(params: &Params) -> Result<i64, ApiError> {
+    params.parse("id")
+}
+
+fn forbidden() -> ApiError {
+    ApiError::forbidden("corporation admins only: register one of your director characters first")
+}
+
+async fn corporation(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    if !admin {
+        return Err(forbidden());
+    }
+    let directors = hub_corpdata::directors(&pg, id).await.map_err(internal)?;
+    let rows = pg
+        .query(
+            "SELECT dataset, status, message, director_id, (extract(epoch from last_sync_at) * 1000)::bigint,
+                (extract(epoch from next_sync_at) * 1000)::bigint FROM corporation_sync_status WHERE corporation_id = $1",
+            &[PgValue::Int(id)],
+        )
+        .await
+        .map_err(internal)?;
+    let datasets: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "dataset": r.0[0].as_str(), "status": r.0[1].as_str(), "message": r.0[2].as_str(),
+                "director_id": r.0[3].as_i64(), "last_sync_at_ms": r.0[4].as_i64(), "next_sync_at_ms": r.0[5].as_i64(),
+            })
+        })
+        .collect();
+    Response::json(
+        200,
+        &serde_json::json!({ "corporation_id": id, "directors": directors, "datasets": datasets }),
+    )
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectorBody {
+    character_id: i64,
+    #[serde(default = "default_priority")]
+    priority: i64,
+}
+
+fn default_priority() -> i64 {
+    1
+}
+
+async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (pg, user, _) = caller(&req, &state, id, true).await?;
+    let body: DirectorBody = req.json()?;
+    if !(1..=100).contains(&body.priority) {
+        return Err(ApiError::bad_request("priority must be from 1 to 100"));
+    }
+    let rows = pg
+        .query(
+            "SELECT user_id, corporation_id FROM characters WHERE id = $1",
+            &[PgValue::Int(body.character_id)],
+        )
+        .await
+        .map_err(internal)?;
+    let Some(row) = rows.first() else { return Err(ApiError::not_found("no such character on this hub")) };
+    let owner = match row.0.first() {
+        Some(PgValue::Uuid(u)) => UserId(*u),
+        _ => return Err(internal("character without a user")),
+    };
+    let site_admin = hub_worker::auth::is_site_admin(&pg, &state.env, user).await?;
+    if owner != user && !site_admin {
+        return Err(ApiError::forbidden("register your own characters as directors"));
+    }
+    if row.0.get(1).and_then(PgValue::as_i64) != Some(id) {
+        return Err(ApiError::conflict(
+            "this character is not in that corporation (as last synced from ESI)",
+        ));
+    }
+    pg.execute(
+        "INSERT INTO corporation_directors (corporation_id, character_id, priority, added_by) VALUES ($1, $2, $3::bigint, $4)
+         ON CONFLICT (corporation_id, character_id) DO UPDATE SET priority = excluded.priority",
+        &[PgValue::Int(id), PgValue::Int(body.character_id), PgValue::Int(body.priority), PgValue::Uuid(user.0)],
+    )
+    .await
+    .map_err(internal)?;
+    Ok(Response::new(204))
+}
+
+async fn remove_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (pg, _, admin) = caller(&req, &state, id, true).await?;
+    if !admin {
+        return Err(forbidden());
+    }
+    let character: i64 = params.parse("character_id")?;
+    let removed = pg
+        .execute(
+            "DELETE FROM corporation_directors WHERE corporation_id = $1 AND character_id = $2",
+            &[PgValue::Int(id), PgValue::Int(character)],
+        )
+        .await
+        .map_err(internal)?;
+    if removed == 0 {
+        return Err(ApiError::not_found("no such director"));
+    }
+    Ok(Response::new(204))
+}
+
+async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (_, _, admin) = caller(&req, &state, id, true).await?;
+    if !admin {
+        return Err(forbidden());
+    }
+    let object = get_stub::<CorporationSync>(
+        &state.env,
+        bindings::EVE_CORPORATION_DATA,
+        &id.to_string(),
+        Some(&state.request_id),
+    )?;
+    let report = object.sync_now(&CorporationRequest { corporation_id: id }).await?;
+    Response::json(200, &report)
+}
+
+async fn members(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    if !admin {
+        return Err(forbidden());
+    }
+    let limit = page_limit(&req)?;
+    let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
+    let (members, total) = hub_corpdata::members(&pg, id, limit, offset).await.map_err(internal)?;
+    Response::json(
+        200,
+        &serde_json::json!({ "members": members, "total": total, "limit": limit, "offset": offset }),
+    )
+}
+
+/// One corporation's sync: ESI cache and schedule.
+#[durable_object]
+pub struct EveCorporationData {
+    state: State,
+    storage: DurableSql,
+    env: Env,
+}
+
+impl DurableObject for EveCorporationData {
+    fn new(state: State, env: Env) -> Self {
+        let storage = DurableSql::of(&state);
+        let created = hub_durable::probe::migrate(&storage)
+            .and_then(|()| hub_esi::cache::migrate(&storage))
+            .and_then(|()| {
+                hub_ports::SqlStorage::exec(
+                    &storage,
+                    "CREATE TABLE IF NOT EXISTS corp_meta (id INTEGER PRIMARY KEY CHECK (id = 1), corporation_id INTEGER NOT NULL)",
+                    &[],
+                )
+                .map(|_| ())
+            });
+        if let Err(e) = created {
+            tracing::error!(error = %e, "creating the corporation tables failed");
+        }
+        Self { state, storage, env }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
+            if iface == CorporationSync::NAME {
+                CorporationSync::dispatch(self, &method, &body).await
+            } else {
+                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+            }
+        })
+        .await
+    }
+
+    async fn alarm(&self) -> worker::Result<worker::Response> {
+        let rows = hub_ports::SqlStorage::exec(
+            &self.storage,
+            "SELECT corporation_id FROM corp_meta WHERE id = 1",
+            &[],
+        )
+        .unwrap_or_default();
+        if let Some(id) = rows.first().and_then(|r| r.first()).and_then(hub_ports::SqlValue::as_i64) {
+            self.sync(id).await;
+        }
+        worker::Response::empty()
+    }
+}
+
+impl CorporationSyncHandler for EveCorporationData {
+    async fn sync_now(&self, request: CorporationRequest) -> Result<SyncReport, RpcError> {
+        hub_ports::SqlStorage::exec(
+            &self.storage,
+            "INSERT INTO corp_meta (id, corporation_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET corporation_id = excluded.corporation_id",
+            &[hub_ports::SqlValue::Integer(request.corporation_id)],
+        )
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+        Ok(self.sync(request.corporation_id).await)
+    }
+}
+
+/// Directors' tokens from their token store objects; a dead grant is lost access.
+struct StoreTokens<'a> {
+    env: &'a Env,
+}
+
+impl DirectorTokens for StoreTokens<'_> {
+    async fn access_token(&self, director: CharacterId) -> Result<String, DirectorFailure> {
+        let result = async {
+            get_stub::<TokenStore>(self.env, bindings::EVE_TOKEN_STORE, &director.to_string(), None)?
+                .access_token(&CharacterRequest { character_id: director })
+                .await
+        }
+        .await;
+        match result {
+            Ok(access) => Ok(access.token),
+            Err(e) if matches!(e.code, RpcErrorCode::Conflict | RpcErrorCode::NotFound) => {
+                Err(DirectorFailure::AccessLost(format!("token: {}", e.message)))
+            }
+            Err(e) => Err(DirectorFailure::Upstream(hub_esi::EsiError::Transport(e.message))),
+        }
+    }
+}
+
+impl EveCorporationData {
+    /// Syncs the members list through the directors, records the outcome, and re-arms the alarm.
+    async fn sync(&self, corporation: i64) -> SyncReport {
+        let (status, message, director, next_at_ms) = match hub_worker::pg::connect(&self.env).await {
+            Err(e) => ("error", Some(e.to_string()), None, WorkerClock.now_ms() + RETRY_MS),
+            Ok(pg) => {
+                let outcome = self.sync_members(&pg, corporation).await;
+                if let Err(e) = hub_corpdata::record_status(
+                    &pg,
+                    corporation,
+                    "members",
+                    outcome.0,
+                    outcome.1.as_deref(),
+                    outcome.2,
+                    Some(outcome.3),
+                )
+                .await
+                {
+                    tracing::error!(error = %e, "recording the corporation sync status failed");
+                }
+                outcome
+            }
+        };
+        if let Err(e) = hub_worker::durable::set_alarm_at(&self.state, next_at_ms).await {
+            tracing::error!(error = %e, "setting the corporation alarm failed");
+        }
+        SyncReport {
+            datasets: vec![DatasetRun {
+                dataset: "members".into(),
+                status: status.into(),
+                message: message.map(|m| match director {
+                    Some(d) => format!("{m} (director {d})"),
+                    None => m,
+                }),
+            }],
+        }
+    }
+
+    async fn sync_members(
+        &self,
+        pg: &PgClient,
+        corporation: i64,
+    ) -> (&'static str, Option<String>, Option<CharacterId>, i64) {
+        let config = hub_worker::esi::config(&self.env);
+        let http = FetchTransport { timeout: Duration::from_secs(20) };
+        let budget = RemoteBudget { env: &self.env };
+        let esi = Esi {
+            config: &config,
+            http: &http,
+            storage: &self.storage,
+            clock: &WorkerClock,
+            budget: &budget,
+            sleep: &WorkerSleep,
+            random: &OsRandom,
+            stats: Stats::default(),
+        };
+        let path = format!("/corporations/{corporation}/members/");
+        let fetch = |director: CharacterId, token: String| {
+            let route = Route::authenticated(path.clone(), director, token, hub_esi::Priority::Background);
+            let esi = &esi;
+            async move { esi.get(&route).await }
+        };
+        let now = WorkerClock.now_ms();
+        match hub_corpdata::with_directors(pg, &StoreTokens { env: &self.env }, corporation, fetch).await {
+            Ok(synced) => {
+                let changed = synced.value.source == hub_esi::Source::Network;
+                if changed {
+                    let members: Vec<i64> = match serde_json::from_slice(&synced.value.body) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            return (
+                                "error",
+                                Some(format!("unreadable members: {e}")),
+                                Some(synced.director),
+                                now + RETRY_MS,
+                            )
+                        }
+                    };
+                    if let Err(e) = hub_corpdata::store_members(pg, corporation, &members).await {
+                        return ("error", Some(e.to_string()), Some(synced.director), now + RETRY_MS);
+                    }
+                }
+                let message = (!synced.failed_over.is_empty()).then(|| {
+                    let ids: Vec<String> = synced.failed_over.iter().map(ToString::to_string).collect();
+                    format!("failed over from {}", ids.join(", "))
+                });
+                let status = if changed { "ok" } else { "unchanged" };
+                (status, message, Some(synced.director), synced.value.expires_at_ms.max(now + SYNC_EVERY_MS))
+            }
+            Err(hub_corpdata::CorpSyncError::Upstream(e)) => {
+                ("paused", Some(e.to_string()), None, now + RETRY_MS)
+            }
+            Err(
+                e @ (hub_corpdata::CorpSyncError::NoDirector
+                | hub_corpdata::CorpSyncError::AllDirectorsFailed(_)),
+            ) => ("no_director", Some(e.to_string()), None, now + SYNC_EVERY_MS),
+            Err(e) => ("error", Some(e.to_string()), None, now + RETRY_MS),
+        }
+    }
+}

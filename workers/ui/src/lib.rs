@@ -54,6 +54,8 @@ fn api_owner(path: &str) -> Service {
         Service::Notifications
     } else if under("/api/characters") {
         Service::EveCharacterData
+    } else if under("/api/corporations") {
+        Service::EveCorporationData
     } else {
         Service::Core
     }
