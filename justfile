@@ -148,7 +148,8 @@ size: (build "release")
     done
 
 # Benchmarks, a table each: JWT and vault ops/s native vs workerd, /health/live vs Hono, /api/users/me (bench/bench.py);
-# a 1,000-group listing and a 1,000-socket announcement on the local stack (tests/e2e/examples/bench_groups.rs)
+# a 1,000-group listing and a 1,000-socket announcement on the local stack (tests/e2e/examples/bench_groups.rs);
+# a 50,000-asset character sync and its unchanged resync (tests/e2e/examples/bench_esi.rs)
 bench: (build "release")
     #!/usr/bin/env bash
     set -euo pipefail
@@ -176,3 +177,6 @@ bench: (build "release")
     echo
     echo "== groups and notifications on the local stack (wrangler dev, release wasm)"
     DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_groups 2>&1 | tee -a bench-results/groups.txt
+    echo
+    echo "== ESI: 50,000 assets synced from the local ESI peer, then resynced unchanged (wrangler dev, release wasm)"
+    DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_esi 2>&1 | tee -a bench-results/esi.txt
