@@ -118,7 +118,7 @@ function answer(req, res, url, items, opts) {
 
 function characterRoutes(req, res, url, id, rest) {
   const who = character(id);
-  const authed = rest !== "";
+  const authed = !["", "corporationhistory/", "portrait/"].includes(rest);
   if (authed) {
     const caller = bearerCharacter(req);
     if (caller === null) return send(res, 401, { error: "authentication required" });
@@ -164,6 +164,40 @@ function characterRoutes(req, res, url, id, rest) {
       const v = Math.max(0, ...Object.entries(who.versions).filter(([k]) => k.startsWith("assets")).map(([, n]) => n));
       return answer(req, res, url, items, { paged: true, version: v, group: "char-assets" });
     }
+    case "corporationhistory/":
+      return answer(req, res, url, [
+        { record_id: 2, corporation_id: who.corporation_id, start_date: "2020-01-01T00:00:00Z" },
+        { record_id: 1, corporation_id: 1000125, start_date: "2015-03-24T11:37:00Z" },
+      ], { version: version(who, "history", 1) });
+    case "portrait/":
+      return answer(req, res, url, Object.fromEntries([64, 128, 256, 512].map((px) => [
+        `px${px}x${px}`, `https://images.evetech.net/characters/${id}/portrait?size=${px}`,
+      ])), { version: 0 });
+    case "skills/":
+      return answer(req, res, url, {
+        skills: [3300, 3301, 3327].map((skill_id, i) => ({
+          skill_id, trained_skill_level: 5 - i, active_skill_level: 5 - i, skillpoints_in_skill: 256000 - i * 1000,
+        })),
+        total_sp: 5000000 + version(who, "skills", 1),
+        unallocated_sp: 1000,
+      }, { version: version(who, "skills", 1) });
+    case "skillqueue/":
+      return answer(req, res, url, [
+        { queue_position: 0, skill_id: 3327, finished_level: 4, start_date: "2026-11-25T00:00:00Z", finish_date: "2026-11-30T00:00:00Z" },
+        { queue_position: 1, skill_id: 3301, finished_level: 5 },
+      ], { version: version(who, "skillqueue", 1) });
+    case "orders/":
+      return answer(req, res, url, Array.from({ length: 3 }, (_, i) => ({
+        order_id: 6_000_000_000 + i, type_id: 34 + i, location_id: 60003760, region_id: 10000002,
+        price: 5.25 + i, volume_total: 1000, volume_remain: 500 - i, is_buy_order: i === 2,
+        issued: "2026-11-20T12:00:00Z", duration: 90,
+      })), { version: version(who, "orders", 1), group: "char-market" });
+    case "wallet/transactions/":
+      return answer(req, res, url, Array.from({ length: 4 }, (_, i) => ({
+        transaction_id: 5_000_000_000 + i, date: new Date(epoch - i * 7_200_000).toISOString(), type_id: 34,
+        location_id: 60003760, quantity: 100 * (i + 1), unit_price: 4.75, is_buy: i % 2 === 0,
+        client_id: 2112000000 + i, journal_ref_id: 9_000_000_000_000 + i, is_personal: true,
+      })), { version: version(who, "transactions", 1), group: "char-wallet" });
     default:
       return send(res, 404, { error: "Not found" });
   }

@@ -22,10 +22,27 @@ pub enum Dataset {
     Wallet,
     WalletJournal,
     Assets,
+    CorporationHistory,
+    Portrait,
+    Skills,
+    SkillQueue,
+    Orders,
+    Transactions,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 4] = [Dataset::Public, Dataset::Wallet, Dataset::WalletJournal, Dataset::Assets];
+    pub const ALL: [Dataset; 10] = [
+        Dataset::Public,
+        Dataset::Wallet,
+        Dataset::WalletJournal,
+        Dataset::Assets,
+        Dataset::CorporationHistory,
+        Dataset::Portrait,
+        Dataset::Skills,
+        Dataset::SkillQueue,
+        Dataset::Orders,
+        Dataset::Transactions,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +50,12 @@ impl Dataset {
             Dataset::Wallet => "wallet",
             Dataset::WalletJournal => "wallet_journal",
             Dataset::Assets => "assets",
+            Dataset::CorporationHistory => "corporation_history",
+            Dataset::Portrait => "portrait",
+            Dataset::Skills => "skills",
+            Dataset::SkillQueue => "skill_queue",
+            Dataset::Orders => "orders",
+            Dataset::Transactions => "transactions",
         }
     }
 
@@ -43,9 +66,14 @@ impl Dataset {
     /// The scope the character's token must carry; `None` for public data.
     pub fn scope(self) -> Option<&'static str> {
         match self {
-            Dataset::Public => None,
-            Dataset::Wallet | Dataset::WalletJournal => Some("esi-wallet.read_character_wallet.v1"),
+            Dataset::Public | Dataset::CorporationHistory | Dataset::Portrait => None,
+            Dataset::Wallet | Dataset::WalletJournal | Dataset::Transactions => {
+                Some("esi-wallet.read_character_wallet.v1")
+            }
             Dataset::Assets => Some("esi-assets.read_assets.v1"),
+            Dataset::Skills => Some("esi-skills.read_skills.v1"),
+            Dataset::SkillQueue => Some("esi-skills.read_skillqueue.v1"),
+            Dataset::Orders => Some("esi-markets.read_character_orders.v1"),
         }
     }
 
@@ -56,6 +84,12 @@ impl Dataset {
             Dataset::Wallet => format!("/characters/{id}/wallet/"),
             Dataset::WalletJournal => format!("/characters/{id}/wallet/journal/"),
             Dataset::Assets => format!("/characters/{id}/assets/"),
+            Dataset::CorporationHistory => format!("/characters/{id}/corporationhistory/"),
+            Dataset::Portrait => format!("/characters/{id}/portrait/"),
+            Dataset::Skills => format!("/characters/{id}/skills/"),
+            Dataset::SkillQueue => format!("/characters/{id}/skillqueue/"),
+            Dataset::Orders => format!("/characters/{id}/orders/"),
+            Dataset::Transactions => format!("/characters/{id}/wallet/transactions/"),
         }
     }
 
@@ -113,49 +147,185 @@ pub async fn sync(
     dataset: Dataset,
 ) -> Result<Synced, SyncError> {
     let route = dataset.route(character, access_token);
-    match dataset {
-        Dataset::Public | Dataset::Wallet => {
-            let fetched = esi.get(&route).await?;
-            let mut synced = Synced {
-                changed: fetched.source == hub_esi::Source::Network,
-                next_at_ms: fetched.expires_at_ms,
-                rows: 0,
-                notify: Vec::new(),
-            };
-            if synced.changed {
-                if dataset == Dataset::Public {
-                    synced.notify = store_public(pg, character, &fetched.body).await?;
-                } else {
-                    store_wallet(pg, character, &fetched.body).await?;
-                }
-                synced.rows = 1;
+    if matches!(dataset, Dataset::WalletJournal | Dataset::Assets) {
+        let paged = esi.get_all_pages(&route).await?;
+        let mut synced =
+            Synced { changed: paged.changed, next_at_ms: paged.expires_at_ms, rows: 0, notify: Vec::new() };
+        if paged.changed {
+            let mut items = Vec::new();
+            for page in &paged.pages {
+                let values: Vec<serde_json::Value> = serde_json::from_slice(page).map_err(malformed)?;
+                items.extend(values);
             }
-            Ok(synced)
+            synced.rows = items.len();
+            if dataset == Dataset::Assets {
+                store_assets(pg, character, items).await?;
+            } else {
+                store_journal(pg, character, items).await?;
+            }
+        }
+        return Ok(synced);
+    }
+    let fetched = esi.get(&route).await?;
+    let mut synced = Synced {
+        changed: fetched.source == hub_esi::Source::Network,
+        next_at_ms: fetched.expires_at_ms,
+        rows: 0,
+        notify: Vec::new(),
+    };
+    if !synced.changed {
+        return Ok(synced);
+    }
+    (synced.rows, synced.notify) = store_single(pg, character, dataset, &fetched.body).await?;
+    Ok(synced)
+}
+
+/// Stores one changed single-page dataset; returns the rows written and who to tell.
+async fn store_single(
+    pg: &impl Postgres,
+    character: CharacterId,
+    dataset: Dataset,
+    body: &[u8],
+) -> Result<(usize, Vec<NewNotification>), SyncError> {
+    let mut rows = 1;
+    match dataset {
+        Dataset::Public => return Ok((1, store_public(pg, character, body).await?)),
+        Dataset::Wallet => store_wallet(pg, character, body).await?,
+        Dataset::Portrait => {
+            let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+            pg.execute(
+                "INSERT INTO character_portraits (character_id, px64x64, px128x128, px256x256, px512x512)
+                 SELECT $1, x.px64x64, x.px128x128, x.px256x256, x.px512x512
+                 FROM jsonb_to_record($2::jsonb) AS x(px64x64 text, px128x128 text, px256x256 text, px512x512 text)
+                 ON CONFLICT (character_id) DO UPDATE SET px64x64 = excluded.px64x64, px128x128 = excluded.px128x128,
+                    px256x256 = excluded.px256x256, px512x512 = excluded.px512x512",
+                &[PgValue::Int(character.0), PgValue::Json(value)],
+            )
+            .await?;
+        }
+        Dataset::Skills => rows = store_skills(pg, character, body).await?,
+        Dataset::SkillQueue => {
+            rows = replace_list(
+                pg,
+                character,
+                body,
+                "character_skill_queue",
+                "INSERT INTO character_skill_queue (character_id, queue_position, skill_id, finished_level, start_date, finish_date)
+                 SELECT $1, x.queue_position, x.skill_id, x.finished_level, x.start_date, x.finish_date
+                 FROM jsonb_to_recordset($2::jsonb) AS x(queue_position integer, skill_id integer, finished_level integer,
+                    start_date timestamptz, finish_date timestamptz)",
+            )
+            .await?;
+        }
+        Dataset::CorporationHistory => {
+            rows = replace_list(
+                pg,
+                character,
+                body,
+                "character_corporation_history",
+                "INSERT INTO character_corporation_history (character_id, record_id, corporation_id, start_date, is_deleted)
+                 SELECT $1, x.record_id, x.corporation_id, x.start_date, coalesce(x.is_deleted, false)
+                 FROM jsonb_to_recordset($2::jsonb) AS x(record_id bigint, corporation_id bigint, start_date timestamptz,
+                    is_deleted boolean)",
+            )
+            .await?;
+        }
+        Dataset::Orders => {
+            rows = replace_list(
+                pg,
+                character,
+                body,
+                "character_orders",
+                "INSERT INTO character_orders (character_id, order_id, type_id, location_id, region_id, price, volume_total,
+                    volume_remain, is_buy_order, issued, duration)
+                 SELECT $1, x.order_id, x.type_id, x.location_id, x.region_id, x.price, x.volume_total, x.volume_remain,
+                    coalesce(x.is_buy_order, false), x.issued, x.duration
+                 FROM jsonb_to_recordset($2::jsonb) AS x(order_id bigint, type_id integer, location_id bigint,
+                    region_id integer, price numeric, volume_total integer, volume_remain integer, is_buy_order boolean,
+                    issued timestamptz, duration integer)",
+            )
+            .await?;
+        }
+        Dataset::Transactions => {
+            let items: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+            rows = items.as_array().map_or(0, Vec::len);
+            // Transactions never change once made: new ones are added.
+            pg.execute(
+                "INSERT INTO character_wallet_transactions (character_id, transaction_id, date, type_id, location_id, quantity,
+                    unit_price, is_buy, client_id, journal_ref_id)
+                 SELECT $1, x.transaction_id, x.date, x.type_id, x.location_id, x.quantity, x.unit_price, x.is_buy,
+                    x.client_id, x.journal_ref_id
+                 FROM jsonb_to_recordset($2::jsonb) AS x(transaction_id bigint, date timestamptz, type_id integer,
+                    location_id bigint, quantity integer, unit_price numeric, is_buy boolean, client_id bigint,
+                    journal_ref_id bigint)
+                 ON CONFLICT (character_id, transaction_id) DO NOTHING",
+                &[PgValue::Int(character.0), PgValue::Json(items)],
+            )
+            .await?;
         }
         Dataset::WalletJournal | Dataset::Assets => {
-            let paged = esi.get_all_pages(&route).await?;
-            let mut synced = Synced {
-                changed: paged.changed,
-                next_at_ms: paged.expires_at_ms,
-                rows: 0,
-                notify: Vec::new(),
-            };
-            if paged.changed {
-                let mut items = Vec::new();
-                for page in &paged.pages {
-                    let values: Vec<serde_json::Value> = serde_json::from_slice(page).map_err(malformed)?;
-                    items.extend(values);
-                }
-                synced.rows = items.len();
-                if dataset == Dataset::Assets {
-                    store_assets(pg, character, items).await?;
-                } else {
-                    store_journal(pg, character, items).await?;
-                }
-            }
-            Ok(synced)
+            return Err(SyncError::Malformed("paged datasets are stored page by page".into()));
         }
     }
+    Ok((rows, Vec::new()))
+}
+
+/// Skills replace the previous set; the totals are upserted.
+async fn store_skills(pg: &impl Postgres, character: CharacterId, body: &[u8]) -> Result<usize, SyncError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    let rows = value["skills"].as_array().map_or(0, Vec::len);
+    replace(
+                pg,
+                character,
+                "character_skills",
+                "INSERT INTO character_skills (character_id, skill_id, trained_skill_level, active_skill_level, skillpoints_in_skill)
+                 SELECT $1, x.skill_id, x.trained_skill_level, x.active_skill_level, x.skillpoints_in_skill
+                 FROM jsonb_to_recordset($2::jsonb -> 'skills') AS x(skill_id integer, trained_skill_level integer,
+                    active_skill_level integer, skillpoints_in_skill bigint)",
+                value.clone(),
+            )
+            .await?;
+    pg.execute(
+                "INSERT INTO character_skill_totals (character_id, total_sp, unallocated_sp)
+                 SELECT $1, ($2::jsonb ->> 'total_sp')::bigint, ($2::jsonb ->> 'unallocated_sp')::bigint
+                 ON CONFLICT (character_id) DO UPDATE SET total_sp = excluded.total_sp, unallocated_sp = excluded.unallocated_sp",
+                &[PgValue::Int(character.0), PgValue::Json(value)],
+            )
+            .await?;
+    Ok(rows)
+}
+
+/// Replaces a character's rows of `table` with `insert` (which reads `$1` and `$2`), in one
+/// transaction.
+async fn replace(
+    pg: &impl Postgres,
+    character: CharacterId,
+    table: &str,
+    insert: &str,
+    value: serde_json::Value,
+) -> Result<(), SyncError> {
+    let value = PgValue::Json(value);
+    in_transaction(pg, |pg| async move {
+        pg.execute(&format!("DELETE FROM {table} WHERE character_id = $1"), &[PgValue::Int(character.0)])
+            .await?;
+        pg.execute(insert, &[PgValue::Int(character.0), value]).await?;
+        Ok::<_, SyncError>(())
+    })
+    .await
+}
+
+/// [`replace`] for a JSON array body; returns its length.
+async fn replace_list(
+    pg: &impl Postgres,
+    character: CharacterId,
+    body: &[u8],
+    table: &str,
+    insert: &str,
+) -> Result<usize, SyncError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    let rows = value.as_array().map_or(0, Vec::len);
+    replace(pg, character, table, insert, value).await?;
+    Ok(rows)
 }
 
 #[derive(Deserialize)]

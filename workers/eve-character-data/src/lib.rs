@@ -42,6 +42,9 @@ fn router() -> Router<AppState> {
         .get("/api/characters/:id/wallet", wallet)
         .get("/api/characters/:id/wallet/journal", journal)
         .get("/api/characters/:id/assets", assets)
+        .get("/api/characters/:id/orders", orders)
+        .get("/api/characters/:id/transactions", transactions)
+        .get("/api/characters/:id/skills", skills)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
@@ -125,6 +128,38 @@ async fn assets(req: Request, params: Params, state: Rc<AppState>) -> Result<Res
     .await
     .map_err(internal)?;
     ok(&page)
+}
+
+/// `?buy=true|false` filters by side.
+fn side(req: &Request) -> Result<Option<bool>, ApiError> {
+    match req.query_param("buy") {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(ApiError::bad_request("buy must be true or false")),
+    }
+}
+
+async fn orders(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let orders = read::orders(&pg, character, side(&req)?).await.map_err(internal)?;
+    ok(&serde_json::json!({ "orders": orders }))
+}
+
+async fn transactions(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    let limit = page_limit(&req)?;
+    let rows = read::transactions(&pg, character, side(&req)?, optional_number(&req, "before_id")?, limit)
+        .await
+        .map_err(internal)?;
+    let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
+    let next_before_id = if full { rows.last().map(|t| t.transaction_id.clone()) } else { None };
+    ok(&serde_json::json!({ "transactions": rows, "next_before_id": next_before_id }))
+}
+
+async fn skills(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, character) = character_for(&req, &params, &state, false).await?;
+    ok(&read::skills(&pg, character).await.map_err(internal)?)
 }
 
 /// One character's sync: ESI cache, schedule, alarm.
