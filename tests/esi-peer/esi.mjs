@@ -210,7 +210,44 @@ function corporationRoutes(req, res, url, id, rest) {
     return send(res, 403, { error: "Character does not have required role(s)" });
   }
   const corp = state.corporations.get(id) ?? { members: [] };
-  if (rest === "members/") return answer(req, res, url, corp.members, { version: 0, group: "corp-member" });
+  const v = corp.version ?? 0;
+  if (rest === "members/") return answer(req, res, url, corp.members, { version: v, group: "corp-member" });
+  if (rest === "membertracking/") {
+    return answer(req, res, url, corp.members.map((character_id, i) => ({
+      character_id, location_id: 30000142, ship_type_id: 670, start_date: "2020-01-01T00:00:00Z",
+      logon_date: new Date(epoch - i * 3_600_000).toISOString(), logoff_date: new Date(epoch - i * 1_800_000).toISOString(),
+    })), { version: v, group: "corp-member" });
+  }
+  if (rest === "wallets/") {
+    return answer(req, res, url, Array.from({ length: 7 }, (_, i) => ({ division: i + 1, balance: (i + 1) * 1000000.5 })),
+      { version: v, group: "corp-wallet" });
+  }
+  const journal = /^wallets\/(\d)\/journal\/$/.exec(rest);
+  if (journal) {
+    const division = Number(journal[1]);
+    const entries = Array.from({ length: division === 1 ? 3 : 0 }, (_, i) => ({
+      id: 8_000_000_000 + i, date: new Date(epoch - i * 3_600_000).toISOString(), ref_type: "player_donation",
+      amount: 1000000.25, balance: 1000000.5 + i, description: `Corp journal ${i}`,
+    }));
+    return answer(req, res, url, entries, { paged: true, version: v, group: "corp-wallet" });
+  }
+  if (rest === "assets/") {
+    const items = Array.from({ length: corp.assets ?? 5 }, (_, i) => ({
+      item_id: 2_000_000_000_000 + i, type_id: 35, location_id: 1_035_000_000_000, location_type: "item",
+      location_flag: "CorpSAG1", quantity: 1000 + i, is_singleton: false,
+    }));
+    return answer(req, res, url, items, { paged: true, version: v, group: "corp-assets" });
+  }
+  if (rest === "structures/") {
+    return answer(req, res, url, [{ structure_id: 1_035_000_000_000, type_id: 35832, system_id: 30000142,
+      name: "Jita - Keepstar", state: "shield_vulnerable", fuel_expires: "2026-12-24T00:00:00Z" }],
+      { paged: true, version: v, group: "corp-structure" });
+  }
+  if (rest === "orders/") {
+    return answer(req, res, url, [{ order_id: 7_000_000_000, type_id: 34, location_id: 60003760, region_id: 10000002,
+      price: 6.5, volume_total: 10000, volume_remain: 4000, is_buy_order: false, issued: "2026-11-20T00:00:00Z",
+      duration: 90, wallet_division: 1 }], { paged: true, version: v, group: "corp-market" });
+  }
   return send(res, 404, { error: "Not found" });
 }
 

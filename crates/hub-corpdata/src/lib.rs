@@ -286,3 +286,201 @@ mod tests {
         }
     }
 }
+
+/// The corporation datasets synced through directors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorpDataset {
+    Members,
+    MemberTracking,
+    Wallets,
+    WalletJournal,
+    Assets,
+    Structures,
+    Orders,
+}
+
+impl CorpDataset {
+    pub const ALL: [CorpDataset; 7] = [
+        CorpDataset::Members,
+        CorpDataset::MemberTracking,
+        CorpDataset::Wallets,
+        CorpDataset::WalletJournal,
+        CorpDataset::Assets,
+        CorpDataset::Structures,
+        CorpDataset::Orders,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorpDataset::Members => "members",
+            CorpDataset::MemberTracking => "member_tracking",
+            CorpDataset::Wallets => "wallets",
+            CorpDataset::WalletJournal => "wallet_journal",
+            CorpDataset::Assets => "assets",
+            CorpDataset::Structures => "structures",
+            CorpDataset::Orders => "orders",
+        }
+    }
+
+    /// The ESI paths to fetch, each with its wallet division (0 when none), and whether they are paged.
+    pub fn paths(self, corporation: i64) -> (Vec<(i64, String)>, bool) {
+        let one = |path: &str| vec![(0, format!("/corporations/{corporation}/{path}"))];
+        match self {
+            CorpDataset::Members => (one("members/"), false),
+            CorpDataset::MemberTracking => (one("membertracking/"), false),
+            CorpDataset::Wallets => (one("wallets/"), false),
+            CorpDataset::WalletJournal => (
+                (1..=7).map(|d| (d, format!("/corporations/{corporation}/wallets/{d}/journal/"))).collect(),
+                true,
+            ),
+            CorpDataset::Assets => (one("assets/"), true),
+            CorpDataset::Structures => (one("structures/"), true),
+            CorpDataset::Orders => (one("orders/"), true),
+        }
+    }
+}
+
+/// Stores a changed dataset: `parts` holds, per wallet division (0 when none), the JSON array
+/// bodies of its pages. Returns the rows written. Each dataset is replaced as a whole, except the
+/// journal, whose entries never change and are added.
+pub async fn store(
+    pg: &impl Postgres,
+    corporation: i64,
+    dataset: CorpDataset,
+    parts: Vec<(i64, Vec<Vec<u8>>)>,
+) -> Result<usize, PgError> {
+    let mut rows = 0;
+    let corp = PgValue::Int(corporation);
+    for (division, pages) in parts {
+        let mut items = Vec::new();
+        for page in pages {
+            let values: Vec<serde_json::Value> = serde_json::from_slice(&page)
+                .map_err(|e| PgError::RowShape(format!("unreadable ESI page: {e}")))?;
+            items.extend(values);
+        }
+        rows += items.len();
+        let json = PgValue::Json(serde_json::Value::Array(items));
+        let (table, insert): (&str, &str) = match dataset {
+            CorpDataset::Members => {
+                let PgValue::Json(serde_json::Value::Array(ids)) = &json else { unreachable!("built above") };
+                let ids: Vec<i64> = ids.iter().filter_map(serde_json::Value::as_i64).collect();
+                store_members(pg, corporation, &ids).await?;
+                continue;
+            }
+            CorpDataset::MemberTracking => (
+                "corporation_member_tracking",
+                "INSERT INTO corporation_member_tracking (corporation_id, character_id, location_id, ship_type_id, start_date,
+                    logon_date, logoff_date)
+                 SELECT $1, x.character_id, x.location_id, x.ship_type_id, x.start_date, x.logon_date, x.logoff_date
+                 FROM jsonb_to_recordset($2::jsonb) AS x(character_id bigint, location_id bigint, ship_type_id integer,
+                    start_date timestamptz, logon_date timestamptz, logoff_date timestamptz)",
+            ),
+            CorpDataset::Wallets => (
+                "corporation_wallets",
+                "INSERT INTO corporation_wallets (corporation_id, division, balance)
+                 SELECT $1, x.division, x.balance FROM jsonb_to_recordset($2::jsonb) AS x(division integer, balance numeric)",
+            ),
+            CorpDataset::WalletJournal => {
+                pg.execute(
+                    "INSERT INTO corporation_wallet_journal (corporation_id, division, id, date, ref_type, amount, balance, description)
+                     SELECT $1, $3::bigint, x.id, x.date, x.ref_type, x.amount, x.balance, coalesce(x.description, '')
+                     FROM jsonb_to_recordset($2::jsonb) AS x(id bigint, date timestamptz, ref_type text, amount numeric,
+                        balance numeric, description text)
+                     ON CONFLICT (corporation_id, division, id) DO NOTHING",
+                    &[corp.clone(), json, PgValue::Int(division)],
+                )
+                .await?;
+                continue;
+            }
+            CorpDataset::Assets => (
+                "corporation_assets",
+                "INSERT INTO corporation_assets (corporation_id, item_id, type_id, location_id, location_type, location_flag,
+                    quantity, is_singleton)
+                 SELECT $1, x.item_id, x.type_id, x.location_id, x.location_type, x.location_flag, x.quantity, x.is_singleton
+                 FROM jsonb_to_recordset($2::jsonb) AS x(item_id bigint, type_id integer, location_id bigint,
+                    location_type text, location_flag text, quantity integer, is_singleton boolean)",
+            ),
+            CorpDataset::Structures => (
+                "corporation_structures",
+                "INSERT INTO corporation_structures (corporation_id, structure_id, type_id, system_id, name, state, fuel_expires)
+                 SELECT $1, x.structure_id, x.type_id, x.system_id, x.name, x.state, x.fuel_expires
+                 FROM jsonb_to_recordset($2::jsonb) AS x(structure_id bigint, type_id integer, system_id integer,
+                    name text, state text, fuel_expires timestamptz)",
+            ),
+            CorpDataset::Orders => (
+                "corporation_orders",
+                "INSERT INTO corporation_orders (corporation_id, order_id, type_id, location_id, region_id, price, volume_total,
+                    volume_remain, is_buy_order, issued, duration, wallet_division)
+                 SELECT $1, x.order_id, x.type_id, x.location_id, x.region_id, x.price, x.volume_total, x.volume_remain,
+                    coalesce(x.is_buy_order, false), x.issued, x.duration, x.wallet_division
+                 FROM jsonb_to_recordset($2::jsonb) AS x(order_id bigint, type_id integer, location_id bigint,
+                    region_id integer, price numeric, volume_total integer, volume_remain integer, is_buy_order boolean,
+                    issued timestamptz, duration integer, wallet_division integer)",
+            ),
+        };
+        pg.execute("BEGIN", &[]).await?;
+        let replaced = async {
+            pg.execute(
+                &format!("DELETE FROM {table} WHERE corporation_id = $1"),
+                std::slice::from_ref(&corp),
+            )
+            .await?;
+            pg.execute(insert, &[corp.clone(), json]).await
+        }
+        .await;
+        match replaced {
+            Ok(_) => pg.execute("COMMIT", &[]).await?,
+            Err(e) => {
+                let _ = pg.execute("ROLLBACK", &[]).await;
+                return Err(e);
+            }
+        };
+    }
+    Ok(rows)
+}
+
+/// A corporation dataset's rows as JSON, for corporation admins (`limit`/`offset` pages).
+pub async fn read(
+    pg: &impl Postgres,
+    corporation: i64,
+    dataset: CorpDataset,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<serde_json::Value>, PgError> {
+    let (table, order) = match dataset {
+        CorpDataset::Members => ("corporation_members", "character_id"),
+        CorpDataset::MemberTracking => {
+            ("corporation_member_tracking", "logon_date DESC NULLS LAST, character_id")
+        }
+        CorpDataset::Wallets => ("corporation_wallets", "division"),
+        CorpDataset::WalletJournal => ("corporation_wallet_journal", "date DESC, id DESC"),
+        CorpDataset::Assets => ("corporation_assets", "location_id, type_id, item_id"),
+        CorpDataset::Structures => ("corporation_structures", "name, structure_id"),
+        CorpDataset::Orders => ("corporation_orders", "issued DESC, order_id"),
+    };
+    // Ids and ISK become strings: they can exceed 2^53 or need exact decimals.
+    let rows = pg
+        .query(
+            &format!(
+                "SELECT (SELECT jsonb_object_agg(key, CASE WHEN key IN ('item_id', 'order_id', 'structure_id', 'id', 'amount',
+                    'balance', 'price') AND value <> 'null'::jsonb THEN to_jsonb(value #>> '{{}}') ELSE value END)
+                    FROM jsonb_each(to_jsonb(t) - 'corporation_id'))
+                 FROM {table} t WHERE corporation_id = $1 ORDER BY {order} LIMIT $2 OFFSET $3"
+            ),
+            &[PgValue::Int(corporation), PgValue::Int(limit), PgValue::Int(offset)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| match r.get(0) {
+            Ok(PgValue::Json(v)) => Some(v.clone()),
+            _ => None,
+        })
+        .collect())
+}
+
+impl CorpDataset {
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+}

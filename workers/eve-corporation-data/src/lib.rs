@@ -1,15 +1,17 @@
 //! The eve-corporation-data worker: corporation data synced from ESI through director characters.
 //!
 //! Thin glue only: the director manager and storage are `hub-corpdata`, the client `hub-esi`.
-//! - `EveCorporationData`, one object per corporation: its ESI cache and the sync (members so
-//!   far), run now on request and hourly by alarm.
+//! - `EveCorporationData`, one object per corporation: its ESI cache and the sync of members, member
+//!   tracking, wallets and their journals, assets, structures and orders, run now on request and by
+//!   alarm (from ESI's `Expires`, at most hourly).
 //! - Corporation admins (site admins, and users who registered a director of the corporation):
 //!   `GET /api/corporations/:id` (directors with health, per-dataset status),
 //!   `POST /api/corporations/:id/directors` `{character_id, priority}` (a character of yours in
 //!   that corporation), `DELETE /api/corporations/:id/directors/:character_id`,
-//!   `POST /api/corporations/:id/sync`, `GET /api/corporations/:id/members`.
+//!   `POST /api/corporations/:id/sync`, `GET /api/corporations/:id/members`,
+//!   `GET /api/corporations/:id/data/:dataset`.
 
-use hub_corpdata::{DirectorFailure, DirectorTokens};
+use hub_corpdata::{CorpDataset, DirectorFailure, DirectorTokens};
 use hub_db::pg::PgClient;
 use hub_domain::{CharacterId, Service, UserId};
 use hub_esi::{Esi, Route, Stats};
@@ -40,6 +42,7 @@ fn router() -> Router<AppState> {
         .route(Method::Delete, "/api/corporations/:id/directors/:character_id", remove_director)
         .post("/api/corporations/:id/sync", sync_now)
         .get("/api/corporations/:id/members", members)
+        .get("/api/corporations/:id/data/:dataset", dataset_rows)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
@@ -209,6 +212,24 @@ async fn members(req: Request, params: Params, state: Rc<AppState>) -> Result<Re
     )
 }
 
+/// A dataset's rows: `member_tracking`, `wallets`, `wallet_journal`, `assets`, `structures`, `orders`.
+async fn dataset_rows(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let id = corporation_id(&params)?;
+    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    if !admin {
+        return Err(forbidden());
+    }
+    let dataset = CorpDataset::parse(params.required("dataset")?)
+        .ok_or_else(|| ApiError::not_found("no such dataset"))?;
+    let limit = page_limit(&req)?;
+    let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
+    let rows = hub_corpdata::read(&pg, id, dataset, limit, offset).await.map_err(internal)?;
+    Response::json(
+        200,
+        &serde_json::json!({ "dataset": dataset.as_str(), "rows": rows, "limit": limit, "offset": offset }),
+    )
+}
+
 /// One corporation's sync: ESI cache and schedule.
 #[durable_object]
 pub struct EveCorporationData {
@@ -297,47 +318,53 @@ impl DirectorTokens for StoreTokens<'_> {
 }
 
 impl EveCorporationData {
-    /// Syncs the members list through the directors, records the outcome, and re-arms the alarm.
+    /// Syncs every corporation dataset through the directors, records each outcome, and re-arms
+    /// the alarm for the earliest next sync.
     async fn sync(&self, corporation: i64) -> SyncReport {
-        let (status, message, director, next_at_ms) = match hub_worker::pg::connect(&self.env).await {
-            Err(e) => ("error", Some(e.to_string()), None, WorkerClock.now_ms() + RETRY_MS),
-            Ok(pg) => {
-                let outcome = self.sync_members(&pg, corporation).await;
-                if let Err(e) = hub_corpdata::record_status(
-                    &pg,
-                    corporation,
-                    "members",
-                    outcome.0,
-                    outcome.1.as_deref(),
-                    outcome.2,
-                    Some(outcome.3),
-                )
-                .await
-                {
-                    tracing::error!(error = %e, "recording the corporation sync status failed");
-                }
-                outcome
+        let mut report = SyncReport { datasets: Vec::new() };
+        let mut next_alarm = WorkerClock.now_ms() + SYNC_EVERY_MS;
+        match hub_worker::pg::connect(&self.env).await {
+            Err(e) => {
+                tracing::error!(error = %e, "database unavailable for corporation sync");
+                next_alarm = WorkerClock.now_ms() + RETRY_MS;
             }
-        };
-        if let Err(e) = hub_worker::durable::set_alarm_at(&self.state, next_at_ms).await {
+            Ok(pg) => {
+                for dataset in CorpDataset::ALL {
+                    let (status, message, director, next_at_ms) =
+                        self.sync_dataset(&pg, corporation, dataset).await;
+                    next_alarm = next_alarm.min(next_at_ms);
+                    if let Err(e) = hub_corpdata::record_status(
+                        &pg,
+                        corporation,
+                        dataset.as_str(),
+                        status,
+                        message.as_deref(),
+                        director,
+                        Some(next_at_ms),
+                    )
+                    .await
+                    {
+                        tracing::error!(error = %e, "recording the corporation sync status failed");
+                    }
+                    report.datasets.push(DatasetRun {
+                        dataset: dataset.as_str().into(),
+                        status: status.into(),
+                        message,
+                    });
+                }
+            }
+        }
+        if let Err(e) = hub_worker::durable::set_alarm_at(&self.state, next_alarm).await {
             tracing::error!(error = %e, "setting the corporation alarm failed");
         }
-        SyncReport {
-            datasets: vec![DatasetRun {
-                dataset: "members".into(),
-                status: status.into(),
-                message: message.map(|m| match director {
-                    Some(d) => format!("{m} (director {d})"),
-                    None => m,
-                }),
-            }],
-        }
+        report
     }
 
-    async fn sync_members(
+    async fn sync_dataset(
         &self,
         pg: &PgClient,
         corporation: i64,
+        dataset: CorpDataset,
     ) -> (&'static str, Option<String>, Option<CharacterId>, i64) {
         let config = hub_worker::esi::config(&self.env);
         let http = FetchTransport { timeout: Duration::from_secs(20) };
@@ -352,29 +379,41 @@ impl EveCorporationData {
             random: &OsRandom,
             stats: Stats::default(),
         };
-        let path = format!("/corporations/{corporation}/members/");
+        let (paths, paged) = dataset.paths(corporation);
         let fetch = |director: CharacterId, token: String| {
-            let route = Route::authenticated(path.clone(), director, token, hub_esi::Priority::Background);
-            let esi = &esi;
-            async move { esi.get(&route).await }
+            let (esi, paths) = (&esi, &paths);
+            async move {
+                let mut parts = Vec::new();
+                let mut changed = false;
+                let mut expires = i64::MAX;
+                for (division, path) in paths {
+                    let route = Route::authenticated(
+                        path.clone(),
+                        director,
+                        token.clone(),
+                        hub_esi::Priority::Background,
+                    );
+                    if paged {
+                        let fetched = esi.get_all_pages(&route).await?;
+                        changed |= fetched.changed;
+                        expires = expires.min(fetched.expires_at_ms);
+                        parts.push((*division, fetched.pages));
+                    } else {
+                        let fetched = esi.get(&route).await?;
+                        changed |= fetched.source == hub_esi::Source::Network;
+                        expires = expires.min(fetched.expires_at_ms);
+                        parts.push((*division, vec![fetched.body]));
+                    }
+                }
+                Ok((changed, expires, parts))
+            }
         };
         let now = WorkerClock.now_ms();
         match hub_corpdata::with_directors(pg, &StoreTokens { env: &self.env }, corporation, fetch).await {
             Ok(synced) => {
-                let changed = synced.value.source == hub_esi::Source::Network;
+                let (changed, expires, parts) = synced.value;
                 if changed {
-                    let members: Vec<i64> = match serde_json::from_slice(&synced.value.body) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            return (
-                                "error",
-                                Some(format!("unreadable members: {e}")),
-                                Some(synced.director),
-                                now + RETRY_MS,
-                            )
-                        }
-                    };
-                    if let Err(e) = hub_corpdata::store_members(pg, corporation, &members).await {
+                    if let Err(e) = hub_corpdata::store(pg, corporation, dataset, parts).await {
                         return ("error", Some(e.to_string()), Some(synced.director), now + RETRY_MS);
                     }
                 }
@@ -383,7 +422,7 @@ impl EveCorporationData {
                     format!("failed over from {}", ids.join(", "))
                 });
                 let status = if changed { "ok" } else { "unchanged" };
-                (status, message, Some(synced.director), synced.value.expires_at_ms.max(now + SYNC_EVERY_MS))
+                (status, message, Some(synced.director), expires.max(now + 60_000).min(now + SYNC_EVERY_MS))
             }
             Err(hub_corpdata::CorpSyncError::Upstream(e)) => {
                 ("paused", Some(e.to_string()), None, now + RETRY_MS)
