@@ -267,3 +267,112 @@ pub struct AnnouncementResponse {
 pub struct MarkAllReadResponse {
     pub marked: u32,
 }
+
+/// `GET /api/characters/:id/sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CharacterSyncStatus {
+    pub character_id: CharacterId,
+    pub datasets: Vec<hub_chardata::read::DatasetStatus>,
+}
+
+/// `POST /api/characters/:id/sync` and `POST /api/corporations/:id/sync`: how each dataset went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SyncRunReport {
+    pub datasets: Vec<DatasetRunView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct DatasetRunView {
+    pub dataset: String,
+    pub status: String,
+    pub message: Option<String>,
+}
+
+/// `GET /api/characters/:id/wallet`: the balance as an exact decimal string, `null` before the first sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct WalletResponse {
+    pub character_id: CharacterId,
+    pub balance: Option<String>,
+}
+
+/// `GET /api/characters/:id/wallet/journal`: newest first; `next_before_id` pages back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct JournalPage {
+    pub entries: Vec<hub_chardata::read::JournalEntry>,
+    pub next_before_id: Option<String>,
+}
+
+/// `GET /api/characters/:id/transactions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct TransactionsPage {
+    pub transactions: Vec<hub_chardata::read::Transaction>,
+    pub next_before_id: Option<String>,
+}
+
+/// `GET /api/characters/:id/orders`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct OrdersResponse {
+    pub orders: Vec<hub_chardata::read::Order>,
+}
+
+/// `GET /api/corporations/:id`: directors with their health, and each dataset's sync status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationResponse {
+    pub corporation_id: i64,
+    pub directors: Vec<hub_corpdata::Director>,
+    pub datasets: Vec<CorporationDatasetStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationDatasetStatus {
+    pub dataset: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub director_id: Option<i64>,
+    pub last_sync_at_ms: Option<i64>,
+    pub next_sync_at_ms: Option<i64>,
+}
+
+/// `POST /api/corporations/:id/directors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct DirectorBody {
+    pub character_id: i64,
+    /// 1 (first) to 100; 1 when absent.
+    #[serde(default = "first_priority")]
+    pub priority: i64,
+}
+
+fn first_priority() -> i64 {
+    1
+}
+
+/// `GET /api/corporations/:id/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationMembersPage {
+    pub members: Vec<i64>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `GET /api/corporations/:id/data/:dataset`: rows as JSON objects (ids and ISK as strings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationDatasetPage {
+    pub dataset: String,
+    pub rows: Vec<serde_json::Value>,
+    pub limit: i64,
+    pub offset: i64,
+}

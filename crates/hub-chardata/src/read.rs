@@ -21,6 +21,7 @@ fn int(row: &PgRow, i: usize) -> Result<i64, PgError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DatasetStatus {
     pub dataset: String,
     /// ok, unchanged, error, token_invalid, missing_scope.
@@ -64,6 +65,7 @@ pub async fn wallet_balance(pg: &impl Postgres, character: CharacterId) -> Resul
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JournalEntry {
     pub id: String,
     pub date_ms: i64,
@@ -110,6 +112,7 @@ pub async fn journal(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Asset {
     pub item_id: String,
     pub type_id: i64,
@@ -121,6 +124,7 @@ pub struct Asset {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssetsPage {
     pub assets: Vec<Asset>,
     pub total: i64,
@@ -171,6 +175,7 @@ pub async fn assets(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Order {
     pub order_id: String,
     pub type_id: i64,
@@ -218,6 +223,7 @@ pub async fn orders(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Transaction {
     pub transaction_id: String,
     pub date_ms: i64,
@@ -269,6 +275,7 @@ pub async fn transactions(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Skills {
     pub total_sp: Option<i64>,
     pub unallocated_sp: Option<i64>,

@@ -17,6 +17,7 @@ use serde::Serialize;
 pub const UNHEALTHY_AFTER: i64 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Director {
     pub character_id: CharacterId,
     pub character_name: Option<String>,

@@ -73,6 +73,17 @@ async fn character_for(
     }
 }
 
+/// The RPC report as the API shows it.
+pub fn run_report(report: SyncReport) -> hub_api::SyncRunReport {
+    hub_api::SyncRunReport {
+        datasets: report
+            .datasets
+            .into_iter()
+            .map(|d| hub_api::DatasetRunView { dataset: d.dataset, status: d.status, message: d.message })
+            .collect(),
+    }
+}
+
 fn ok<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
     Response::json(200, value).map(|r| r.with_header("cache-control", "no-store"))
 }
@@ -80,7 +91,7 @@ fn ok<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
 async fn sync_status(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, character) = character_for(&req, &params, &state, false).await?;
     let datasets = read::sync_status(&pg, character).await.map_err(internal)?;
-    ok(&serde_json::json!({ "character_id": character, "datasets": datasets }))
+    ok(&hub_api::CharacterSyncStatus { character_id: character, datasets })
 }
 
 async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -92,13 +103,13 @@ async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<R
         Some(&state.request_id),
     )?;
     let report = object.sync_now(&CharacterRequest { character_id: character }).await?;
-    ok(&report)
+    ok(&run_report(report))
 }
 
 async fn wallet(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, character) = character_for(&req, &params, &state, false).await?;
     let balance = read::wallet_balance(&pg, character).await.map_err(internal)?;
-    ok(&serde_json::json!({ "character_id": character, "balance": balance }))
+    ok(&hub_api::WalletResponse { character_id: character, balance })
 }
 
 async fn journal(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -111,7 +122,7 @@ async fn journal(req: Request, params: Params, state: Rc<AppState>) -> Result<Re
             .map_err(internal)?;
     let full = i64::try_from(entries.len()).unwrap_or(0) == limit;
     let next_before_id = if full { entries.last().map(|e| e.id.clone()) } else { None };
-    ok(&serde_json::json!({ "entries": entries, "next_before_id": next_before_id }))
+    ok(&hub_api::JournalPage { entries, next_before_id })
 }
 
 async fn assets(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -143,7 +154,7 @@ fn side(req: &Request) -> Result<Option<bool>, ApiError> {
 async fn orders(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, character) = character_for(&req, &params, &state, false).await?;
     let orders = read::orders(&pg, character, side(&req)?).await.map_err(internal)?;
-    ok(&serde_json::json!({ "orders": orders }))
+    ok(&hub_api::OrdersResponse { orders })
 }
 
 async fn transactions(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -154,7 +165,7 @@ async fn transactions(req: Request, params: Params, state: Rc<AppState>) -> Resu
         .map_err(internal)?;
     let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
     let next_before_id = if full { rows.last().map(|t| t.transaction_id.clone()) } else { None };
-    ok(&serde_json::json!({ "transactions": rows, "next_before_id": next_before_id }))
+    ok(&hub_api::TransactionsPage { transactions: rows, next_before_id })
 }
 
 async fn skills(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {

@@ -96,37 +96,24 @@ async fn corporation(req: Request, params: Params, state: Rc<AppState>) -> Resul
         )
         .await
         .map_err(internal)?;
-    let datasets: Vec<serde_json::Value> = rows
+    let datasets = rows
         .iter()
-        .map(|r| {
-            serde_json::json!({
-                "dataset": r.0[0].as_str(), "status": r.0[1].as_str(), "message": r.0[2].as_str(),
-                "director_id": r.0[3].as_i64(), "last_sync_at_ms": r.0[4].as_i64(), "next_sync_at_ms": r.0[5].as_i64(),
-            })
+        .map(|r| hub_api::CorporationDatasetStatus {
+            dataset: r.0[0].as_str().unwrap_or_default().to_owned(),
+            status: r.0[1].as_str().unwrap_or_default().to_owned(),
+            message: r.0[2].as_str().map(str::to_owned),
+            director_id: r.0[3].as_i64(),
+            last_sync_at_ms: r.0[4].as_i64(),
+            next_sync_at_ms: r.0[5].as_i64(),
         })
         .collect();
-    Response::json(
-        200,
-        &serde_json::json!({ "corporation_id": id, "directors": directors, "datasets": datasets }),
-    )
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DirectorBody {
-    character_id: i64,
-    #[serde(default = "default_priority")]
-    priority: i64,
-}
-
-fn default_priority() -> i64 {
-    1
+    Response::json(200, &hub_api::CorporationResponse { corporation_id: id, directors, datasets })
 }
 
 async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
     let (pg, user, _) = caller(&req, &state, id, true).await?;
-    let body: DirectorBody = req.json()?;
+    let body: hub_api::DirectorBody = req.json()?;
     if !(1..=100).contains(&body.priority) {
         return Err(ApiError::bad_request("priority must be from 1 to 100"));
     }
@@ -194,6 +181,13 @@ async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<R
         Some(&state.request_id),
     )?;
     let report = object.sync_now(&CorporationRequest { corporation_id: id }).await?;
+    let report = hub_api::SyncRunReport {
+        datasets: report
+            .datasets
+            .into_iter()
+            .map(|d| hub_api::DatasetRunView { dataset: d.dataset, status: d.status, message: d.message })
+            .collect(),
+    };
     Response::json(200, &report)
 }
 

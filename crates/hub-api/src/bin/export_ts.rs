@@ -42,6 +42,16 @@ fn main() -> Result<(), String> {
         hub_api::AnnouncementBody,
         hub_api::AnnouncementResponse,
         hub_api::MarkAllReadResponse,
+        hub_api::CharacterSyncStatus,
+        hub_api::SyncRunReport,
+        hub_api::WalletResponse,
+        hub_api::JournalPage,
+        hub_api::TransactionsPage,
+        hub_api::OrdersResponse,
+        hub_api::CorporationResponse,
+        hub_api::DirectorBody,
+        hub_api::CorporationMembersPage,
+        hub_api::CorporationDatasetPage,
     );
     export!(
         dir,
@@ -56,6 +66,7 @@ fn main() -> Result<(), String> {
         hub_groups::NewRule,
         hub_groups::Category,
     );
+    export!(dir, hub_chardata::read::AssetsPage, hub_chardata::read::Skills);
     export!(dir, hub_notify::Page, hub_notify::ServerMessage, hub_notify::ClientMessage);
     let mut names = Vec::new();
     for entry in walk(dir)? {
