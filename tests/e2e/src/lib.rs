@@ -293,7 +293,7 @@ impl Stack {
         let vars = format!(
             "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
-             EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS=9000\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n\
+             EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS={}\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n\
              ESI_BASE_URL={}\nESI_CONTACT=e2e@example.org\n",
             sso.client_id,
             if self.demo_sso { &sso.demo_authorize_url } else { &sso.authorize_url },
@@ -302,6 +302,8 @@ impl Stack {
             sso.issuer,
             self.port,
             sso.revoke_url,
+            // 9000 in the API tests; the demo's Demo Pilot in browser tests, as in `just dev`.
+            if self.demo_sso { "9000,90000001" } else { "9000" },
             self.vault_keys,
             self.esi.base_url
         );

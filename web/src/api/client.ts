@@ -1,0 +1,154 @@
+// The one way the app talks to the API: same-origin relative URLs, the session cookie sent by the
+// browser, the CSRF token on every state-changing request, and errors as `ApiError` carrying the
+// server's `{"error", "message"}`.
+
+import type { ApiErrorBody } from "./types";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+let csrfToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+/** Set from `/api/users/me`; sent as `X-CSRF-Token` on every non-GET request. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when an authenticated request answers 401: the session ended. */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+// In-flight state-changing requests, for the global progress bar.
+let busy = 0;
+const busyListeners = new Set<(busy: number) => void>();
+
+export function subscribeBusy(listener: (busy: number) => void): () => void {
+  busyListeners.add(listener);
+  return () => {
+    busyListeners.delete(listener);
+  };
+}
+
+export function getBusy(): number {
+  return busy;
+}
+
+function setBusy(delta: number): void {
+  busy += delta;
+  for (const listener of busyListeners) listener(busy);
+}
+
+function describeStatus(status: number): string {
+  if (status === 0) return "The server could not be reached. Check your connection and try again.";
+  if (status === 401) return "Your session has ended. Log in again.";
+  if (status === 403) return "You are not allowed to do this.";
+  if (status === 404) return "Not found.";
+  if (status === 429) return "Too many requests. Wait a moment and try again.";
+  if (status >= 500) return "The server had a problem. Try again in a moment.";
+  return `The request failed (${status}).`;
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let body: Partial<ApiErrorBody> | null = null;
+  try {
+    body = (await response.json()) as Partial<ApiErrorBody>;
+  } catch {
+    body = null;
+  }
+  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
+  const message =
+    typeof body?.message === "string" && body.message.trim() !== "" ? body.message : describeStatus(response.status);
+  return new ApiError(response.status, code, message);
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Do not treat a 401 as "the session ended" (the initial `/api/users/me`). */
+  quiet401?: boolean;
+}
+
+export async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  const init: RequestInit = { method, headers, credentials: "same-origin", signal: options.signal };
+  const mutating = method !== "GET";
+  if (mutating) {
+    headers["content-type"] = "application/json";
+    if (csrfToken) headers["x-csrf-token"] = csrfToken;
+    init.body = JSON.stringify(body ?? {});
+    setBusy(1);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "network", describeStatus(0));
+  } finally {
+    if (mutating) setBusy(-1);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && !options.quiet401) onUnauthorized?.();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: <T>(path: string, options?: RequestOptions) => request<T>("GET", path, undefined, options),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, body, options),
+  patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
+  del: <T = void>(path: string, options?: RequestOptions) => request<T>("DELETE", path, {}, options),
+};
+
+/** A query string from the defined values, with a leading `?` (or empty). */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** A message for any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return "Something went wrong.";
+}
+
+/** Where the browser goes to log in, coming back to `returnTo` (a same-origin path). */
+export function loginUrl(returnTo = "/"): string {
+  return `/api/auth/login/start${query({ return_to: safePath(returnTo) })}`;
+}
+
+/** Where the browser goes to link (or re-authorize) a character. */
+export function linkCharacterUrl(returnTo = "/"): string {
+  return `/api/auth/character/start${query({ return_to: safePath(returnTo) })}`;
+}
+
+/** A same-origin path, or `/`. */
+export function safePath(path: string): string {
+  return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
+}

@@ -1,0 +1,362 @@
+import { useState, type ReactNode } from "react";
+import { api, ApiError, errorMessage, linkCharacterUrl } from "../api/client";
+import type {
+  CharacterToken,
+  GroupsResponse,
+  InvitationsResponse,
+  MeCharacter,
+  PrimaryRequest,
+  TokenCheckResponse,
+} from "../api/types";
+import { useConfirm } from "../components/Dialog";
+import { Icon } from "../components/Icon";
+import { useToast } from "../components/Toasts";
+import {
+  Badge,
+  Button,
+  ButtonLink,
+  Card,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  Portrait,
+  Time,
+} from "../components/ui";
+import { plural } from "../lib/format";
+import { useReady, useTitle } from "../lib/hooks";
+import { notificationData, useNotificationEffect, useNotifications } from "../lib/notifications";
+import { Link } from "../lib/router";
+import { useMe, useSession } from "../lib/session";
+import { isFirstLoad, useResource } from "../lib/useResource";
+
+export function Dashboard() {
+  const me = useMe();
+  const { refresh } = useSession();
+  useTitle("Dashboard");
+  useReady(true);
+  const characters = [...me.user.characters].sort(
+    (a, b) => Number(b.is_primary) - Number(a.is_primary) || a.name.localeCompare(b.name),
+  );
+  const primary = characters.find((c) => c.is_primary) ?? characters[0];
+
+  useNotificationEffect((n) => {
+    if (n.kind === "token_invalid" || n.kind === "character_transferred") void refresh().catch(() => {});
+  });
+
+  const attention = characters.filter((c) => c.token?.status !== "valid").length;
+
+  return (
+    <div className="page">
+      <PageHeader
+        title={primary ? `Welcome back, ${primary.name}` : "Welcome"}
+        subtitle={
+          <>
+            Session expires <Time ms={me.session.expires_at_ms} />
+            {me.is_admin ? " · You are a site admin" : ""}
+          </>
+        }
+        actions={
+          <ButtonLink to={linkCharacterUrl("/")} external variant="primary" icon="plus">
+            Add a character
+          </ButtonLink>
+        }
+      />
+      <div className="dashboard">
+        <Card
+          className="dashboard__characters"
+          title={
+            <>
+              Characters <span className="card__count">{characters.length}</span>
+            </>
+          }
+          actions={
+            attention > 0 ? (
+              <Badge tone="warning">{plural(attention, "needs attention", "need attention")}</Badge>
+            ) : (
+              <Badge tone="success">All tokens healthy</Badge>
+            )
+          }
+        >
+          <ul className="character-list">
+            {characters.map((c) => (
+              <CharacterRow key={c.id} character={c} only={characters.length === 1} />
+            ))}
+          </ul>
+          <div className="character-list__add">
+            <Icon name="link" size={16} />
+            <span>
+              Have an alt? <a href={linkCharacterUrl("/")}>Link another character</a> by logging in with it at EVE
+              Online.
+            </span>
+          </div>
+        </Card>
+        <div className="dashboard__side">
+          <MyGroupsCard />
+          <InvitationsCard />
+          <NotificationsCard />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function tokenSummary(token: CharacterToken | null): {
+  tone: "success" | "warning" | "danger" | "neutral";
+  label: string;
+  detail: ReactNode;
+} {
+  if (!token) {
+    return { tone: "neutral", label: "No token", detail: "No EVE token is stored. Re-authorize to store one." };
+  }
+  switch (token.status) {
+    case "valid":
+      return {
+        tone: "success",
+        label: "Token valid",
+        detail: (
+          <>
+            Access token good until <Time ms={token.access_expires_at_ms} />; it refreshes on its own.
+          </>
+        ),
+      };
+    case "retrying":
+      return {
+        tone: "warning",
+        label: "Refresh retrying",
+        detail: (
+          <>
+            EVE SSO did not answer ({plural(token.failures, "failure")}). Next try <Time ms={token.next_retry_at_ms} />.
+          </>
+        ),
+      };
+    case "invalid":
+      return {
+        tone: "danger",
+        label: "Token invalid",
+        detail: (
+          <>
+            {token.reason}. Since <Time ms={token.since_ms} />. Re-authorize this character to restore access.
+          </>
+        ),
+      };
+    default:
+      return { tone: "neutral", label: "Status unknown", detail: `${token.reason}. Try checking again.` };
+  }
+}
+
+function CharacterRow({ character, only }: { character: MeCharacter; only: boolean }) {
+  const { refresh } = useSession();
+  const confirm = useConfirm();
+  const toast = useToast();
+  const [busy, setBusy] = useState<null | "check" | "primary" | "unlink">(null);
+  const summary = tokenSummary(character.token);
+  const healthy = character.token?.status === "valid";
+
+  const run = async (kind: "check" | "primary" | "unlink", work: () => Promise<void>) => {
+    setBusy(kind);
+    try {
+      await work();
+    } catch (e) {
+      toast({ kind: "error", title: `${character.name}: that did not work`, body: errorMessage(e) });
+      if (e instanceof ApiError && e.code === "token_invalid") void refresh().catch(() => {});
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const check = () =>
+    run("check", async () => {
+      const result = await api.post<TokenCheckResponse>(`/api/users/me/characters/${character.id}/token-check`);
+      await refresh();
+      toast({
+        kind: "success",
+        title: `${character.name}'s token works`,
+        body: `Access confirmed until ${new Date(result.expires_at_ms).toLocaleTimeString()}.`,
+      });
+    });
+
+  const makePrimary = () =>
+    run("primary", async () => {
+      await api.post("/api/users/me/primary", { character_id: character.id } satisfies PrimaryRequest);
+      await refresh();
+      toast({ kind: "success", title: `${character.name} is now your primary character` });
+    });
+
+  const unlink = async () => {
+    const ok = await confirm({
+      title: `Unlink ${character.name}?`,
+      message: (
+        <p>
+          The hub revokes this character's EVE token and removes it from your account. Groups that rely on it may no
+          longer see it. You can link it again later by logging in with it.
+        </p>
+      ),
+      confirmLabel: "Unlink character",
+      danger: true,
+    });
+    if (!ok) return;
+    await run("unlink", async () => {
+      await api.del(`/api/users/me/characters/${character.id}`);
+      await refresh();
+      toast({ kind: "success", title: `${character.name} was unlinked` });
+    });
+  };
+
+  return (
+    <li className="character" data-testid={`character-${character.id}`}>
+      <Portrait id={character.id} name={character.name} size={64} />
+      <div className="character__main">
+        <div className="character__name-row">
+          <h3 className="character__name">{character.name}</h3>
+          {character.is_primary ? (
+            <Badge tone="gold">
+              <Icon name="star" size={12} /> Primary
+            </Badge>
+          ) : null}
+        </div>
+        <p className="character__meta">
+          #{character.id} · {plural(character.scopes.length, "scope")}
+        </p>
+        <div className="token">
+          <Badge tone={summary.tone}>
+            <span className={`dot dot--${summary.tone}`} aria-hidden="true" /> {summary.label}
+          </Badge>
+          <span className="token__detail">{summary.detail}</span>
+        </div>
+      </div>
+      <div className="character__actions">
+        {/* Logging in with the character again stores a fresh token (and its current scopes). */}
+        <ButtonLink
+          to={linkCharacterUrl("/")}
+          external
+          variant={healthy ? "secondary" : "primary"}
+          size="sm"
+          icon="key"
+          className={healthy ? "character__reauth" : "character__reauth character__reauth--first"}
+          aria-label={`Re-authorize: ${character.name}`}
+        >
+          Re-authorize
+        </ButtonLink>
+        <Button
+          size="sm"
+          icon="refresh"
+          onClick={check}
+          busy={busy === "check"}
+          busyLabel="Checking…"
+          disabled={busy !== null}
+          aria-label={`Check token: ${character.name}`}
+        >
+          Check token
+        </Button>
+        {!character.is_primary ? (
+          <Button
+            size="sm"
+            icon="star"
+            onClick={makePrimary}
+            busy={busy === "primary"}
+            busyLabel="Saving…"
+            disabled={busy !== null}
+            aria-label={`Make primary: ${character.name}`}
+          >
+            Make primary
+          </Button>
+        ) : null}
+        <Button
+          size="sm"
+          variant="ghost"
+          icon="unlink"
+          className="btn--danger-text"
+          onClick={unlink}
+          busy={busy === "unlink"}
+          busyLabel="Unlinking…"
+          disabled={busy !== null || only}
+          title={only ? "Your account keeps at least one character" : undefined}
+          aria-label={`Unlink: ${character.name}`}
+        >
+          Unlink
+        </Button>
+      </div>
+    </li>
+  );
+}
+
+function MyGroupsCard() {
+  const groups = useResource((signal) => api.get<GroupsResponse>("/api/groups?mine=true", { signal }), []);
+  useNotificationEffect((n) => {
+    if (notificationData(n).group_id) groups.reload();
+  });
+  return (
+    <Card title="Your groups" actions={<Link to="/groups">Browse</Link>} headingLevel={2}>
+      {isFirstLoad(groups) ? (
+        <LoadingState rows={2} label="Loading your groups" />
+      ) : groups.error && !groups.data ? (
+        <ErrorState error={groups.error} onRetry={groups.reload} />
+      ) : groups.data!.groups.length === 0 ? (
+        <EmptyState
+          icon="users"
+          title="No groups yet"
+          action={
+            <ButtonLink to="/groups" size="sm">
+              Find a group
+            </ButtonLink>
+          }
+        >
+          Join your corporation's groups to get access to its services.
+        </EmptyState>
+      ) : (
+        <ul className="mini-list">
+          {groups.data!.groups.slice(0, 6).map((g) => (
+            <li key={g.id}>
+              <Link to={`/groups/${g.id}`} className="mini-list__link">
+                <span className="mini-list__name">{g.name}</span>
+                <span className="mini-list__meta">
+                  {g.is_owner ? "Owner" : g.is_admin ? "Admin" : "Member"} · {plural(g.member_count, "member")}
+                </span>
+              </Link>
+            </li>
+          ))}
+          {groups.data!.groups.length > 6 ? (
+            <li>
+              <Link to="/groups/mine" className="mini-list__more">
+                All {groups.data!.groups.length} groups
+              </Link>
+            </li>
+          ) : null}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function InvitationsCard() {
+  const invitations = useResource((signal) => api.get<InvitationsResponse>("/api/invitations", { signal }), []);
+  useNotificationEffect((n) => {
+    if (n.kind === "invitation_received") invitations.reload();
+  });
+  const count = invitations.data?.invitations.length ?? 0;
+  if (isFirstLoad(invitations) || (invitations.error && !invitations.data) || count === 0) return null;
+  return (
+    <Card title="Invitations" headingLevel={2}>
+      <p className="side-note">
+        <Icon name="mail" /> You have {plural(count, "pending invitation")}.
+      </p>
+      <ButtonLink to="/groups/invitations" variant="primary" size="sm">
+        Review invitations
+      </ButtonLink>
+    </Card>
+  );
+}
+
+function NotificationsCard() {
+  const { unreadCount } = useNotifications();
+  return (
+    <Card title="Notifications" headingLevel={2}>
+      <p className="side-note">
+        <Icon name="bell" />
+        {unreadCount === 0 ? "You are all caught up." : `${plural(unreadCount, "unread notification")}.`}
+      </p>
+      <Link to="/notifications">Open notifications</Link>
+    </Card>
+  );
+}
