@@ -73,6 +73,7 @@ async fn browser_journeys_in_chromium() {
         .current_dir(&root)
         .env("BASE_URL", &stack.base_url)
         .env("CHROMIUM", &chromium)
+        .env("ESI_URL", &stack.esi.base_url)
         .kill_on_drop(true)
         .output()
         .await
