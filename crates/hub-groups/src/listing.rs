@@ -2,7 +2,7 @@
 //! and counts of every row come from the same statement.
 
 use crate::categories::{list_categories, Category};
-use crate::rows::{boolean, int, load_group, ms, opt_int, opt_text, text, uuid};
+use crate::rows::{boolean, int, load_group, ms, opt_int, opt_text, opt_uuid, text, uuid};
 use crate::{Caller, GroupError, JoinMode, Result, Role, Visibility};
 use hub_domain::UserId;
 use hub_ports::{PgValue, Postgres};
@@ -28,6 +28,8 @@ pub struct GroupView {
     pub member_count: i64,
     /// The caller asked to join and waits for a decision.
     pub has_pending_request: bool,
+    /// That request, which the caller may withdraw.
+    pub pending_request_id: Option<Uuid>,
     /// The caller holds a pending invitation.
     pub has_invitation: bool,
 }
@@ -53,7 +55,7 @@ pub async fn list_groups(
             "SELECT g.id, g.category_id, g.name, g.description, g.visibility, g.join_mode, g.owner_id, oc.name,
                 m.user_id IS NOT NULL, (a.user_id IS NOT NULL OR g.owner_id = $1), g.owner_id = $1,
                 coalesce(mc.members, 0),
-                EXISTS (SELECT 1 FROM group_join_requests r
+                (SELECT r.id FROM group_join_requests r
                         WHERE r.group_id = g.id AND r.user_id = $1 AND r.status = 'pending'),
                 EXISTS (SELECT 1 FROM group_invitations i
                         WHERE i.group_id = g.id AND i.user_id = $1 AND i.status = 'pending')
@@ -100,7 +102,8 @@ pub async fn list_groups(
                 is_admin: boolean(row, 9)?,
                 is_owner: boolean(row, 10)?,
                 member_count: int(row, 11)?,
-                has_pending_request: boolean(row, 12)?,
+                has_pending_request: opt_uuid(row, 12)?.is_some(),
+                pending_request_id: opt_uuid(row, 12)?,
                 has_invitation: boolean(row, 13)?,
             })
         })

@@ -178,13 +178,15 @@ pub struct JoinRequest {
     pub group_id: Uuid,
     pub group_name: String,
     pub user_id: UserId,
+    /// The requester's primary character.
+    pub character_id: Option<i64>,
     pub character_name: Option<String>,
     pub message: String,
     pub status: String,
     pub created_at_ms: i64,
 }
 
-const REQUEST_COLUMNS: &str = "r.id, r.group_id, g.name, r.user_id, c.name, r.message, r.status";
+const REQUEST_COLUMNS: &str = "r.id, r.group_id, g.name, r.user_id, c.name, r.message, r.status, c.id";
 
 fn request_row(row: &PgRow) -> std::result::Result<JoinRequest, PgError> {
     Ok(JoinRequest {
@@ -195,7 +197,8 @@ fn request_row(row: &PgRow) -> std::result::Result<JoinRequest, PgError> {
         character_name: opt_text(row, 4)?,
         message: text(row, 5)?,
         status: text(row, 6)?,
-        created_at_ms: int(row, 7)?,
+        character_id: opt_int(row, 7)?,
+        created_at_ms: int(row, 8)?,
     })
 }
 

@@ -60,8 +60,8 @@ export function GroupBadges({ group }: { group: GroupView }) {
 }
 
 /**
- * Join requests this tab sent, by group id: listings say a request is pending but not its id,
- * which withdrawing it needs.
+ * Join requests this tab just sent, by group id, until the listing (which carries
+ * `pending_request_id`) is reloaded.
  */
 const sentRequests = new Map<string, string>();
 
@@ -147,7 +147,7 @@ export function GroupActions({
     );
   }
   if (group.has_pending_request) {
-    const requestId = sentRequests.get(group.id);
+    const requestId = group.pending_request_id ?? sentRequests.get(group.id);
     const cancel = async () => {
       const ok = await confirm({
         title: "Withdraw your request?",

@@ -17,6 +17,10 @@ pending_requests: number, id: string, category_id: string, name: string, descrip
  */
 has_pending_request: boolean, 
 /**
+ * That request, which the caller may withdraw.
+ */
+pending_request_id: string | null, 
+/**
  * The caller holds a pending invitation.
  */
 has_invitation: boolean, };
