@@ -128,8 +128,11 @@ pub async fn login_with(
 ) -> String {
     let (url, cookie) = authorize_with(stack, "/api/auth/login/start", None, pilot, scopes, extra).await;
     let done = callback(stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
-    assert_eq!(done.status().as_u16(), 302);
-    set_cookie(&done, SESSION_COOKIE).expect("session cookie")
+    let status = done.status().as_u16();
+    let cookie = set_cookie(&done, SESSION_COOKIE);
+    let body = if status == 302 { String::new() } else { done.text().await.unwrap_or_default() };
+    assert_eq!(status, 302, "login as {} failed: {body}", pilot.name);
+    cookie.expect("session cookie")
 }
 
 pub fn with_session(
