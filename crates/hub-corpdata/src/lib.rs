@@ -360,14 +360,14 @@ pub async fn store(
             items.extend(values);
         }
         rows += items.len();
+        if dataset == CorpDataset::Members {
+            let ids: Vec<i64> = items.iter().filter_map(serde_json::Value::as_i64).collect();
+            store_members(pg, corporation, &ids).await?;
+            continue;
+        }
         let json = PgValue::Json(serde_json::Value::Array(items));
         let (table, insert): (&str, &str) = match dataset {
-            CorpDataset::Members => {
-                let PgValue::Json(serde_json::Value::Array(ids)) = &json else { unreachable!("built above") };
-                let ids: Vec<i64> = ids.iter().filter_map(serde_json::Value::as_i64).collect();
-                store_members(pg, corporation, &ids).await?;
-                continue;
-            }
+            CorpDataset::Members => continue,
             CorpDataset::MemberTracking => (
                 "corporation_member_tracking",
                 "INSERT INTO corporation_member_tracking (corporation_id, character_id, location_id, ship_type_id, start_date,
