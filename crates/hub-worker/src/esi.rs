@@ -79,3 +79,45 @@ pub fn config(env: &worker::Env) -> EsiConfig {
         page_concurrency: 4,
     }
 }
+
+/// What an object needs to call ESI from a worker: configuration, `fetch`, the shared budget.
+pub struct EsiParts<'a> {
+    pub config: EsiConfig,
+    pub http: crate::fetch::FetchTransport,
+    pub budget: RemoteBudget<'a>,
+}
+
+impl<'a> EsiParts<'a> {
+    pub fn new(env: &'a worker::Env) -> Self {
+        Self {
+            config: config(env),
+            http: crate::fetch::FetchTransport { timeout: std::time::Duration::from_secs(20) },
+            budget: RemoteBudget { env },
+        }
+    }
+
+    /// A client whose cache and rate-limit state live in `storage` (the calling object's SQLite).
+    pub fn client<'b, S: hub_ports::SqlStorage>(
+        &'b self,
+        storage: &'b S,
+    ) -> hub_esi::Esi<
+        'b,
+        crate::fetch::FetchTransport,
+        S,
+        crate::WorkerClock,
+        RemoteBudget<'a>,
+        WorkerSleep,
+        hub_ports::OsRandom,
+    > {
+        hub_esi::Esi {
+            config: &self.config,
+            http: &self.http,
+            storage,
+            clock: &crate::WorkerClock,
+            budget: &self.budget,
+            sleep: &WorkerSleep,
+            random: &hub_ports::OsRandom,
+            stats: hub_esi::Stats::default(),
+        }
+    }
+}

@@ -11,9 +11,9 @@
 
 use hub_chardata::{read, Dataset, SyncError};
 use hub_domain::{CharacterId, Service};
-use hub_esi::{breaker::BreakerState, Esi, EsiError, Stats};
+use hub_esi::{breaker::BreakerState, EsiError};
 use hub_http::{ApiError, Params, Request, Response, Router};
-use hub_ports::{Clock, OsRandom, SqlStorage, SqlValue};
+use hub_ports::{Clock, SqlStorage, SqlValue};
 use hub_rpc::interfaces::{
     BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, DatasetRun, EsiBudget,
     EsiBudgetHandler, PermitRequest, SyncReport, TokenStore,
@@ -22,11 +22,9 @@ use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_tokens::TokenHealth;
 use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
 use hub_worker::durable::DurableSql;
-use hub_worker::esi::{RemoteBudget, WorkerSleep};
-use hub_worker::fetch::FetchTransport;
+use hub_worker::esi::EsiParts;
 use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
 use std::rc::Rc;
-use std::time::Duration;
 use worker::{durable_object, DurableObject, Env, State};
 
 const SERVICE: Service = Service::EveCharacterData;
@@ -322,19 +320,8 @@ impl EveCharacterData {
                 return report;
             }
         };
-        let config = hub_worker::esi::config(&self.env);
-        let http = FetchTransport { timeout: Duration::from_secs(20) };
-        let budget = RemoteBudget { env: &self.env };
-        let esi = Esi {
-            config: &config,
-            http: &http,
-            storage: &self.storage,
-            clock: &WorkerClock,
-            budget: &budget,
-            sleep: &WorkerSleep,
-            random: &OsRandom,
-            stats: Stats::default(),
-        };
+        let parts = EsiParts::new(&self.env);
+        let esi = parts.client(&self.storage);
         for dataset in datasets {
             let outcome = self.run_dataset(&esi, &pg, character, dataset).await;
             if let Err(e) = hub_chardata::record_status(

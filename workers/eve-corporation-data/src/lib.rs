@@ -14,9 +14,9 @@
 use hub_corpdata::{CorpDataset, DirectorFailure, DirectorTokens};
 use hub_db::pg::PgClient;
 use hub_domain::{CharacterId, Service, UserId};
-use hub_esi::{Esi, Route, Stats};
+use hub_esi::Route;
 use hub_http::{ApiError, Method, Params, Request, Response, Router};
-use hub_ports::{Clock, OsRandom, PgValue, Postgres};
+use hub_ports::{Clock, PgValue, Postgres};
 use hub_rpc::interfaces::{
     CharacterRequest, CorporationRequest, CorporationSync, CorporationSyncHandler, DatasetRun, SyncReport,
     TokenStore,
@@ -24,11 +24,9 @@ use hub_rpc::interfaces::{
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
 use hub_worker::durable::DurableSql;
-use hub_worker::esi::{RemoteBudget, WorkerSleep};
-use hub_worker::fetch::FetchTransport;
+use hub_worker::esi::EsiParts;
 use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
 use std::rc::Rc;
-use std::time::Duration;
 use worker::{durable_object, DurableObject, Env, State};
 
 const SERVICE: Service = Service::EveCorporationData;
@@ -360,19 +358,8 @@ impl EveCorporationData {
         corporation: i64,
         dataset: CorpDataset,
     ) -> (&'static str, Option<String>, Option<CharacterId>, i64) {
-        let config = hub_worker::esi::config(&self.env);
-        let http = FetchTransport { timeout: Duration::from_secs(20) };
-        let budget = RemoteBudget { env: &self.env };
-        let esi = Esi {
-            config: &config,
-            http: &http,
-            storage: &self.storage,
-            clock: &WorkerClock,
-            budget: &budget,
-            sleep: &WorkerSleep,
-            random: &OsRandom,
-            stats: Stats::default(),
-        };
+        let parts = EsiParts::new(&self.env);
+        let esi = parts.client(&self.storage);
         let (paths, paged) = dataset.paths(corporation);
         let fetch = |director: CharacterId, token: String| {
             let (esi, paths) = (&esi, &paths);
