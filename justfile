@@ -126,7 +126,9 @@ test: setup
     if [[ -z "${DATABASE_URL:-}" ]]; then
       # Stopped at the end only if this run started it.
       if ! scripts/pg.sh status; then trap 'env -u DATABASE_URL scripts/pg.sh stop' EXIT; fi
-      export DATABASE_URL="$(scripts/pg.sh start)"
+      # Assigned before exported: `export X="$(cmd)"` would hide cmd's failure from `set -e`.
+      DATABASE_URL="$(scripts/pg.sh start)"
+      export DATABASE_URL
     fi
     echo "== native tests"; cargo nextest run --workspace {{worker_crates}} --exclude hub-worker --exclude e2e
     echo "== wasm builds"; just build dev

@@ -1,12 +1,14 @@
 // Browser tests of the web app against a running stack (`just dev`, or the Rust harness's fresh
 // one): Chromium (Debian's, through playwright-core) plays three pilots through the demo EVE SSO.
 //
-//   scripts/node22 tests/browser/run.mjs      env BASE_URL (http://127.0.0.1:8787), CHROMIUM (/usr/bin/chromium)
+//   scripts/node22 tests/browser/run.mjs      env BASE_URL (http://127.0.0.1:8787), CHROMIUM (/usr/bin/chromium),
+//                                             ESI_URL (the local ESI: corporation tests; skipped when unset)
 //
 // Journeys: the main one (log in, link an alt, ask to join an approval group, the group's owner
 // approves, the player sees it live, leaves), invite codes, sessions (ending another one), the
-// site admin's pages and audit log, unlinking. Every main page gets an axe-core check (critical
-// violations fail) and a screenshot in tests/browser/screenshots/. Prints the initial route's JS
+// site admin's pages and audit log, unlinking, and the character and corporation data pages
+// (tests/browser/data.mjs; the corporation part needs env ESI_URL). Every main page gets an
+// axe-core check (critical violations fail) and a screenshot in tests/browser/screenshots/. Prints the initial route's JS
 // size (gzip, budget 200 KB) and time to interactive; exits 1 on any failure, including console
 // errors and CSP violations the test did not expect.
 
@@ -30,6 +32,7 @@ import {
   until,
   waitReady,
 } from "./lib.mjs";
+import { dataJourneys } from "./data.mjs";
 
 const RUN = Date.now().toString(36).slice(-5);
 const names = {
@@ -664,6 +667,11 @@ try {
       check((await menu.getAttribute("aria-expanded")) === "false", "the phone menu closes after navigating");
       await page.setViewportSize(DESKTOP);
     });
+  }
+
+  // ---- character and corporation data (tests/browser/data.mjs) ----
+  if (rookiePage && commanderPage) {
+    await dataJourneys({ step, shot, audit, toast, person: rookie, page: rookiePage, commander, commanderPage });
   }
 
   await step("log out: each pilot logs out from the account menu", async () => {

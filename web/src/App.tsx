@@ -22,6 +22,13 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 
 const AdminPage = lazy(() => import("./pages/admin/AdminPage"));
 const GroupManagePage = lazy(() => import("./pages/manage/GroupManagePage"));
+const CharacterPage = lazy(() => import("./pages/data/CharacterPage").then((m) => ({ default: m.CharacterPage })));
+const CorporationPage = lazy(() =>
+  import("./pages/data/CorporationPage").then((m) => ({ default: m.CorporationPage })),
+);
+const CorporationsPage = lazy(() =>
+  import("./pages/data/CorporationPage").then((m) => ({ default: m.CorporationsPage })),
+);
 
 export function App() {
   return (
@@ -95,6 +102,11 @@ const ROUTES: Route[] = [
   ["/groups/:id", (p) => <GroupPage id={p.id!} />],
   ["/groups/:id/manage", (p) => <GroupManagePage id={p.id!} tab="members" />],
   ["/groups/:id/manage/:tab", (p) => <GroupManagePage id={p.id!} tab={p.tab!} />],
+  ["/characters/:id", (p) => <CharacterPage id={p.id!} />],
+  ["/characters/:id/:tab", (p) => <CharacterPage id={p.id!} tab={p.tab!} />],
+  ["/corporations", () => <CorporationsPage />],
+  ["/corporations/:id", (p) => <CorporationPage id={p.id!} />],
+  ["/corporations/:id/:tab", (p) => <CorporationPage id={p.id!} tab={p.tab!} />],
   ["/invite/:code", (p) => <InvitePage code={p.code!} />],
   ["/admin", () => <Redirect to="/admin/users" />],
   ["/admin/:section", (p) => <AdminPage section={p.section!} />],

@@ -59,6 +59,9 @@ pub struct CharacterView {
     pub name: String,
     pub scopes: Vec<String>,
     pub is_primary: bool,
+    /// As last synced from ESI; `null` before the first sync.
+    pub corporation_id: Option<i64>,
+    pub alliance_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -304,7 +307,7 @@ pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<Use
     let primary = user.get(0)?.as_i64().map(CharacterId);
     let rows = pg
         .query(
-            "SELECT id, name, scopes FROM characters WHERE user_id = $1 ORDER BY name, id",
+            "SELECT id, name, scopes, corporation_id, alliance_id FROM characters WHERE user_id = $1 ORDER BY name, id",
             &[PgValue::Uuid(user_id.0)],
         )
         .await?;
@@ -317,7 +320,14 @@ pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<Use
                 _ => Vec::new(),
             };
             let name = row.get(1)?.as_str().unwrap_or_default().to_owned();
-            Ok(CharacterView { id, name, scopes, is_primary: Some(id) == primary })
+            Ok(CharacterView {
+                id,
+                name,
+                scopes,
+                is_primary: Some(id) == primary,
+                corporation_id: row.get(3)?.as_i64(),
+                alliance_id: row.get(4)?.as_i64(),
+            })
         })
         .collect::<Result<Vec<_>, PgError>>()?;
     characters.sort_by_key(|c| !c.is_primary);

@@ -64,6 +64,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <NavLink className="nav__link" to="/groups">
               <Icon name="users" /> Groups
             </NavLink>
+            <NavLink className="nav__link" to="/corporations">
+              <Icon name="shield" /> Corporations
+            </NavLink>
             <NavLink className="nav__link" to="/sessions">
               <Icon name="monitor" /> Sessions
             </NavLink>

@@ -226,6 +226,14 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
         </div>
       </div>
       <div className="character__actions">
+        <ButtonLink
+          to={`/characters/${character.id}`}
+          size="sm"
+          icon="list"
+          aria-label={`Wallet & assets: ${character.name}`}
+        >
+          Wallet &amp; assets
+        </ButtonLink>
         {/* Logging in with the character again stores a fresh token (and its current scopes). */}
         <ButtonLink
           to={linkCharacterUrl("/")}

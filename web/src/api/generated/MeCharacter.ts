@@ -6,4 +6,8 @@ export type MeCharacter = {
 /**
  * `null` when no token is stored (log in with the character again).
  */
-token: CharacterToken | null, id: CharacterId, name: string, scopes: Array<string>, is_primary: boolean, };
+token: CharacterToken | null, id: CharacterId, name: string, scopes: Array<string>, is_primary: boolean, 
+/**
+ * As last synced from ESI; `null` before the first sync.
+ */
+corporation_id: number | null, alliance_id: number | null, };
