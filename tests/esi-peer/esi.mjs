@@ -11,7 +11,8 @@
 // Control endpoints (tests): POST /__config {characters: {<id>: {corporation_id, alliance_id,
 // assets, journal, balance}}, corporations: {<id>: {members}}, cache_seconds}, POST /__mutate
 // {character_id, dataset, page}, POST /__fail {path, status|"timeout", count}, POST /__ratelimit
-// {group, retry_after, count}, POST /__roles {character_id, roles}, GET /__stats, POST /__reset_stats.
+// {group, retry_after, count}, POST /__roles {character_id, roles}, POST /__error_limit {remain,
+// reset_seconds}, GET /__stats, POST /__reset_stats.
 //
 // usage: node esi.mjs [port]   (prints one JSON line with its URL once it listens)
 import { createServer } from "node:http";
@@ -272,6 +273,11 @@ async function control(req, res, url) {
       break;
     case "/__ratelimit":
       state.rateLimits.set(body.group, { retry_after: body.retry_after ?? 5, count: body.count ?? 1 });
+      break;
+    case "/__error_limit":
+      // Tests: the deployment has burnt its error budget (0: 420 for everyone until the reset).
+      errorWindow().remain = body.remain;
+      state.errors.resetAt = Date.now() + (body.reset_seconds ?? ERROR_WINDOW_S) * 1000;
       break;
     case "/__roles":
       state.roles.set(Number(body.character_id), body.roles ?? []);

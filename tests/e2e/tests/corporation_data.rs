@@ -126,6 +126,19 @@ async fn a_director_without_roles_fails_over_storms_do_not_and_recovery_is_recor
         "the storm stayed far from the error limit: {peer}"
     );
 
+    // ESI answers 420 (the deployment's error budget is gone): the breaker stops every call until the
+    // reset after the first 420, and still nobody fails over.
+    stack.esi.control(&stack.http, "/__error_limit", json!({ "remain": 0, "reset_seconds": 3 })).await;
+    stack.esi.control(&stack.http, "/__reset_stats", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (_, report) = alice.post(&format!("/api/corporations/{CORP}/sync"), json!({})).await;
+    assert!(report["datasets"].as_array().unwrap().iter().all(|d| d["status"] == "paused"), "{report}");
+    let peer = stack.esi.stats(&stack.http).await;
+    assert_eq!(peer["error_limited"], 1, "one 420, then the breaker held every other call: {peer}");
+    let (_, after) = alice.get(&format!("/api/corporations/{CORP}")).await;
+    assert_eq!(director(&after, b)["consecutive_failures"], 0, "{after}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
     // Roles move: Bob's character loses its role, Alice's gets one. The sync fails over from Bob
     // to Alice (the unhealthy director is the last resort) and records Alice's recovery.
     stack.esi.control(&stack.http, "/__roles", json!({ "character_id": a, "roles": ["Director"] })).await;
