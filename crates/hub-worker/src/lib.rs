@@ -206,7 +206,8 @@ macro_rules! worker_entry {
     };
 }
 
-/// Defines a Durable Object class that, for now, serves only the `DurableHealth` interface.
+/// Defines a Durable Object class that serves only the `DurableHealth` interface (discord, groups,
+/// eve-static-data: their logic lives in Postgres or does not exist yet).
 /// Services add their own interfaces by writing the class out instead.
 #[macro_export]
 macro_rules! health_only_durable_object {
