@@ -276,14 +276,15 @@ pub struct CharacterSyncStatus {
     pub datasets: Vec<hub_chardata::read::DatasetStatus>,
 }
 
-/// `POST /api/characters/:id/sync` and `POST /api/corporations/:id/sync`: how each dataset went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `POST /api/characters/:id/sync` and `POST /api/corporations/:id/sync`, and the objects' `sync_now`:
+/// how each dataset went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct SyncRunReport {
     pub datasets: Vec<DatasetRunView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct DatasetRunView {
     pub dataset: String,

@@ -8,7 +8,7 @@ use crate::oauth::Flow;
 use crate::session;
 use hub_db::in_transaction;
 use hub_domain::{CharacterId, UserId};
-use hub_ports::{Clock, PgError, PgRow, PgValue, Postgres, Random};
+use hub_ports::{Clock, PgError, PgValue, Postgres, Random};
 use serde::Serialize;
 
 /// Who an SSO login proved to be at the keyboard.
@@ -72,17 +72,6 @@ pub struct UserView {
     pub characters: Vec<CharacterView>,
 }
 
-fn int(row: &PgRow, i: usize) -> Result<i64, PgError> {
-    row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
-}
-
-fn uuid(row: &PgRow, i: usize) -> Result<uuid::Uuid, PgError> {
-    match row.get(i)? {
-        PgValue::Uuid(u) => Ok(*u),
-        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
-    }
-}
-
 /// Signs a character in, for a login or for linking it to `Flow::LinkCharacter`'s user.
 pub async fn sign_in(
     pg: &impl Postgres,
@@ -99,7 +88,7 @@ pub async fn sign_in(
             .await?;
         let mut transferred_from = None;
         if let Some(row) = rows.first() {
-            let owner = UserId(uuid(row, 0)?);
+            let owner = UserId(row.uuid(0)?);
             let same_owner = row.get(1)?.as_str() == Some(identity.owner_hash.as_str());
             if same_owner {
                 let outcome = match flow {
@@ -182,7 +171,7 @@ pub async fn character_sold(
         if row.get(1)?.as_str() == Some(new_owner_hash) {
             return Ok(None);
         }
-        let owner = UserId(uuid(row, 0)?);
+        let owner = UserId(row.uuid(0)?);
         transfer_away(pg, clock, owner, character_id, None).await?;
         Ok(Some(owner))
     })
@@ -262,7 +251,7 @@ pub async fn unlink(
                 &[PgValue::Uuid(user_id.0)],
             )
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| int(r, 0)).collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.int(0)).collect::<Result<_, _>>()?;
         if !ids.contains(&character_id.0) {
             return Err(AccountError::NotYours);
         }
@@ -285,7 +274,7 @@ pub async fn unlink(
 pub async fn owner_of(pg: &impl Postgres, character_id: CharacterId) -> Result<Option<UserId>, PgError> {
     let rows =
         pg.query("SELECT user_id FROM characters WHERE id = $1", &[PgValue::Int(character_id.0)]).await?;
-    rows.first().map(|r| uuid(r, 0).map(UserId)).transpose()
+    rows.first().map(|r| r.uuid(0).map(UserId)).transpose()
 }
 
 /// Character ids above `after`, ascending, at most `limit`: batches for jobs over every character.
@@ -296,7 +285,7 @@ pub async fn character_ids_after(pg: &impl Postgres, after: i64, limit: i64) -> 
             &[PgValue::Int(after), PgValue::Int(limit)],
         )
         .await?;
-    rows.iter().map(|r| int(r, 0)).collect()
+    rows.iter().map(|r| r.int(0)).collect()
 }
 
 /// A user with their characters, primary first then by name; `Ok(None)` for an unknown user.
@@ -314,7 +303,7 @@ pub async fn user_view(pg: &impl Postgres, user_id: UserId) -> Result<Option<Use
     let mut characters = rows
         .iter()
         .map(|row| {
-            let id = CharacterId(int(row, 0)?);
+            let id = CharacterId(row.int(0)?);
             let scopes = match row.get(2)? {
                 PgValue::TextArray(s) => s.clone(),
                 _ => Vec::new(),
@@ -359,11 +348,11 @@ pub async fn list_users(pg: &impl Postgres, limit: i64, offset: i64) -> Result<V
     rows.iter()
         .map(|row| {
             Ok(UserSummary {
-                id: UserId(uuid(row, 0)?),
+                id: UserId(row.uuid(0)?),
                 primary_character_id: row.get(1)?.as_i64().map(CharacterId),
                 primary_character_name: row.get(2)?.as_str().map(str::to_owned),
-                character_count: int(row, 3)?,
-                created_at_ms: int(row, 4)?,
+                character_count: row.int(3)?,
+                created_at_ms: row.int(4)?,
             })
         })
         .collect()

@@ -142,25 +142,18 @@ pub async fn list(
         .await?;
     rows.iter()
         .map(|row| {
-            let uuid = |i: usize| -> Result<Option<UserId>, PgError> {
-                Ok(match row.get(i)? {
-                    PgValue::Uuid(u) => Some(UserId(*u)),
-                    _ => None,
-                })
-            };
-            let int = |i: usize| row.get(i).map(PgValue::as_i64);
             Ok(EntryView {
-                id: int(0)?.ok_or_else(|| PgError::RowShape("audit id".into()))?,
-                at_ms: int(1)?.unwrap_or_default(),
-                action: row.get(2)?.as_str().unwrap_or_default().to_owned(),
-                user_id: uuid(3)?,
-                actor_user_id: uuid(4)?,
-                character_id: int(5)?.map(CharacterId),
+                id: row.int(0)?,
+                at_ms: row.opt_int(1)?.unwrap_or_default(),
+                action: row.opt_text(2)?.unwrap_or_default(),
+                user_id: row.opt_uuid(3)?.map(UserId),
+                actor_user_id: row.opt_uuid(4)?.map(UserId),
+                character_id: row.opt_int(5)?.map(CharacterId),
                 detail: match row.get(6)? {
                     PgValue::Json(v) => v.clone(),
                     _ => serde_json::Value::Null,
                 },
-                ip: row.get(7)?.as_str().map(str::to_owned),
+                ip: row.opt_text(7)?,
             })
         })
         .collect()

@@ -118,26 +118,15 @@ const COLUMNS: &str = "id, user_id, (extract(epoch from created_at) * 1000)::big
     (extract(epoch from last_seen_at) * 1000)::bigint, (extract(epoch from idle_expires_at) * 1000)::bigint,
     (extract(epoch from absolute_expires_at) * 1000)::bigint, ip, user_agent";
 
-fn text(value: &PgValue) -> Option<String> {
-    value.as_str().map(str::to_owned)
-}
-
 fn record(row: &PgRow) -> Result<SessionRecord, PgError> {
-    let uuid = |i: usize| match row.get(i)? {
-        PgValue::Uuid(u) => Ok(*u),
-        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
-    };
-    let int = |i: usize| {
-        row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
-    };
     Ok(SessionRecord {
-        id: uuid(0)?,
-        user_id: UserId(uuid(1)?),
-        created_at_ms: int(2)?,
-        last_seen_at_ms: int(3)?,
-        idle_expires_at_ms: int(4)?,
-        absolute_expires_at_ms: int(5)?,
-        client: ClientInfo { ip: text(row.get(6)?), user_agent: text(row.get(7)?) },
+        id: row.uuid(0)?,
+        user_id: UserId(row.uuid(1)?),
+        created_at_ms: row.int(2)?,
+        last_seen_at_ms: row.int(3)?,
+        idle_expires_at_ms: row.int(4)?,
+        absolute_expires_at_ms: row.int(5)?,
+        client: ClientInfo { ip: row.opt_text(6)?, user_agent: row.opt_text(7)? },
     })
 }
 

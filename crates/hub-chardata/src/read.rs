@@ -2,23 +2,8 @@
 //! ids as strings (both can exceed 2^53).
 
 use hub_domain::CharacterId;
-use hub_ports::{PgError, PgRow, PgValue, Postgres};
+use hub_ports::{PgError, PgValue, Postgres};
 use serde::Serialize;
-
-fn text(row: &PgRow, i: usize) -> Result<String, PgError> {
-    row.get(i)?
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| PgError::RowShape(format!("column {i} is not text")))
-}
-
-fn opt_text(row: &PgRow, i: usize) -> Result<Option<String>, PgError> {
-    Ok(row.get(i)?.as_str().map(str::to_owned))
-}
-
-fn int(row: &PgRow, i: usize) -> Result<i64, PgError> {
-    row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -43,9 +28,9 @@ pub async fn sync_status(pg: &impl Postgres, character: CharacterId) -> Result<V
     rows.iter()
         .map(|r| {
             Ok(DatasetStatus {
-                dataset: text(r, 0)?,
-                status: text(r, 1)?,
-                message: opt_text(r, 2)?,
+                dataset: r.text(0)?,
+                status: r.text(1)?,
+                message: r.opt_text(2)?,
                 last_sync_at_ms: r.get(3)?.as_i64(),
                 next_sync_at_ms: r.get(4)?.as_i64(),
             })
@@ -61,7 +46,7 @@ pub async fn wallet_balance(pg: &impl Postgres, character: CharacterId) -> Resul
             &[PgValue::Int(character.0)],
         )
         .await?;
-    rows.first().map(|r| text(r, 0)).transpose()
+    rows.first().map(|r| r.text(0)).transpose()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,12 +85,12 @@ pub async fn journal(
     rows.iter()
         .map(|r| {
             Ok(JournalEntry {
-                id: text(r, 0)?,
-                date_ms: int(r, 1)?,
-                ref_type: text(r, 2)?,
-                amount: opt_text(r, 3)?,
-                balance: opt_text(r, 4)?,
-                description: text(r, 5)?,
+                id: r.text(0)?,
+                date_ms: r.int(1)?,
+                ref_type: r.text(2)?,
+                amount: r.opt_text(3)?,
+                balance: r.opt_text(4)?,
+                description: r.text(5)?,
             })
         })
         .collect()
@@ -159,14 +144,14 @@ pub async fn assets(
     let assets = rows
         .iter()
         .map(|r| {
-            total = int(r, 7)?;
+            total = r.int(7)?;
             Ok(Asset {
-                item_id: text(r, 0)?,
-                type_id: int(r, 1)?,
-                location_id: int(r, 2)?,
-                location_type: text(r, 3)?,
-                location_flag: text(r, 4)?,
-                quantity: int(r, 5)?,
+                item_id: r.text(0)?,
+                type_id: r.int(1)?,
+                location_id: r.int(2)?,
+                location_type: r.text(3)?,
+                location_flag: r.text(4)?,
+                quantity: r.int(5)?,
                 is_singleton: matches!(r.get(6)?, PgValue::Bool(true)),
             })
         })
@@ -207,16 +192,16 @@ pub async fn orders(
     rows.iter()
         .map(|r| {
             Ok(Order {
-                order_id: text(r, 0)?,
-                type_id: int(r, 1)?,
-                location_id: int(r, 2)?,
-                region_id: int(r, 3)?,
-                price: text(r, 4)?,
-                volume_total: int(r, 5)?,
-                volume_remain: int(r, 6)?,
+                order_id: r.text(0)?,
+                type_id: r.int(1)?,
+                location_id: r.int(2)?,
+                region_id: r.int(3)?,
+                price: r.text(4)?,
+                volume_total: r.int(5)?,
+                volume_remain: r.int(6)?,
                 is_buy_order: matches!(r.get(7)?, PgValue::Bool(true)),
-                issued_ms: int(r, 8)?,
-                duration: int(r, 9)?,
+                issued_ms: r.int(8)?,
+                duration: r.int(9)?,
             })
         })
         .collect()
@@ -261,14 +246,14 @@ pub async fn transactions(
     rows.iter()
         .map(|r| {
             Ok(Transaction {
-                transaction_id: text(r, 0)?,
-                date_ms: int(r, 1)?,
-                type_id: int(r, 2)?,
-                location_id: int(r, 3)?,
-                quantity: int(r, 4)?,
-                unit_price: text(r, 5)?,
+                transaction_id: r.text(0)?,
+                date_ms: r.int(1)?,
+                type_id: r.int(2)?,
+                location_id: r.int(3)?,
+                quantity: r.int(4)?,
+                unit_price: r.text(5)?,
                 is_buy: matches!(r.get(6)?, PgValue::Bool(true)),
-                client_id: int(r, 7)?,
+                client_id: r.int(7)?,
             })
         })
         .collect()

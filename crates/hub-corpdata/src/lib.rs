@@ -58,17 +58,16 @@ pub fn order(directors: &[Director]) -> Vec<CharacterId> {
 }
 
 fn row(r: &PgRow) -> Result<Director, PgError> {
-    let int = |i: usize| r.get(i).map(PgValue::as_i64);
     Ok(Director {
-        character_id: CharacterId(int(0)?.ok_or_else(|| PgError::RowShape("character_id".into()))?),
-        character_name: r.get(1)?.as_str().map(str::to_owned),
-        priority: int(2)?.unwrap_or(1),
-        consecutive_failures: int(3)?.unwrap_or(0),
-        healthy: matches!(r.get(4)?, PgValue::Bool(true)),
-        last_error: r.get(5)?.as_str().map(str::to_owned),
-        last_success_at_ms: int(6)?,
-        last_failure_at_ms: int(7)?,
-        last_used_at_ms: int(8)?,
+        character_id: CharacterId(r.int(0)?),
+        character_name: r.opt_text(1)?,
+        priority: r.int(2)?,
+        consecutive_failures: r.int(3)?,
+        healthy: r.boolean(4)?,
+        last_error: r.opt_text(5)?,
+        last_success_at_ms: r.opt_int(6)?,
+        last_failure_at_ms: r.opt_int(7)?,
+        last_used_at_ms: r.opt_int(8)?,
     })
 }
 
@@ -419,23 +418,13 @@ pub async fn store(
                     issued timestamptz, duration integer, wallet_division integer)",
             ),
         };
-        pg.execute("BEGIN", &[]).await?;
-        let replaced = async {
-            pg.execute(
-                &format!("DELETE FROM {table} WHERE corporation_id = $1"),
-                std::slice::from_ref(&corp),
-            )
-            .await?;
+        let corp = &corp;
+        hub_db::in_transaction(pg, |pg| async move {
+            pg.execute(&format!("DELETE FROM {table} WHERE corporation_id = $1"), std::slice::from_ref(corp))
+                .await?;
             pg.execute(insert, &[corp.clone(), json]).await
-        }
-        .await;
-        match replaced {
-            Ok(_) => pg.execute("COMMIT", &[]).await?,
-            Err(e) => {
-                let _ = pg.execute("ROLLBACK", &[]).await;
-                return Err(e);
-            }
-        };
+        })
+        .await?;
     }
     Ok(rows)
 }

@@ -1,7 +1,6 @@
 //! Categories: site admins create, rename, describe and delete them; each says who may create
 //! groups in it.
 
-use crate::rows::{int, text, uuid};
 use crate::{valid_description, valid_name, Caller, CategoryPermission, GroupError, Result};
 use hub_db::in_transaction;
 use hub_ports::{PgError, PgRow, PgValue, Postgres, Random};
@@ -42,11 +41,11 @@ const COLUMNS: &str = "c.id, c.name, c.description, c.permission,
 
 fn category(row: &PgRow) -> std::result::Result<Category, PgError> {
     Ok(Category {
-        id: uuid(row, 0)?,
-        name: text(row, 1)?,
-        description: text(row, 2)?,
-        permission: CategoryPermission::parse(&text(row, 3)?)?,
-        group_count: int(row, 4)?,
+        id: row.uuid(0)?,
+        name: row.text(1)?,
+        description: row.text(2)?,
+        permission: CategoryPermission::parse(&row.text(3)?)?,
+        group_count: row.int(4)?,
     })
 }
 
@@ -139,7 +138,7 @@ pub async fn delete_category(pg: &impl Postgres, caller: &Caller, id: Uuid) -> R
             )
             .await?;
         let row = rows.first().ok_or_else(|| GroupError::NotFound("no such category".into()))?;
-        if int(row, 0)? > 0 {
+        if row.int(0)? > 0 {
             return Err(GroupError::Conflict(
                 "the category still has groups; delete or move them first".into(),
             ));

@@ -2,7 +2,7 @@
 
 use crate::listing::{list_groups, GroupFilter, GroupView};
 use crate::log::record;
-use crate::rows::{int, load_group, text, uuid, GroupRow};
+use crate::rows::{load_group, GroupRow};
 use crate::{
     valid_description, valid_name, Caller, CategoryPermission, GroupError, JoinMode, Outcome, Result, Role,
     Visibility,
@@ -76,7 +76,7 @@ pub async fn create_group(
             )
             .await?;
         let row = rows.first().ok_or_else(|| GroupError::NotFound("no such category".into()))?;
-        if text(row, 0)? == CategoryPermission::AdminOnly.as_str() && !caller.site_admin {
+        if row.text(0)? == CategoryPermission::AdminOnly.as_str() && !caller.site_admin {
             return Err(GroupError::Forbidden("only site admins create groups in this category".into()));
         }
         pg.execute(
@@ -189,7 +189,7 @@ pub async fn delete_group(pg: &impl Postgres, caller: &Caller, id: Uuid) -> Resu
 async fn member_ids(pg: &impl Postgres, group_id: Uuid) -> Result<Vec<UserId>> {
     let rows =
         pg.query("SELECT user_id FROM group_members WHERE group_id = $1", &[PgValue::Uuid(group_id)]).await?;
-    Ok(rows.iter().map(|r| uuid(r, 0).map(UserId)).collect::<std::result::Result<_, _>>()?)
+    Ok(rows.iter().map(|r| r.uuid(0).map(UserId)).collect::<std::result::Result<_, _>>()?)
 }
 
 /// A message from the group's managers to every member: the group-wide event.
@@ -238,7 +238,7 @@ async fn detail_of(pg: &impl Postgres, caller: &Caller, group: &GroupRow) -> Res
                 &[PgValue::Uuid(group.id)],
             )
             .await?;
-        rows.first().map(|r| int(r, 0)).transpose()?.unwrap_or(0)
+        rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0)
     } else {
         0
     };

@@ -2,7 +2,7 @@
 //! and counts of every row come from the same statement.
 
 use crate::categories::{list_categories, Category};
-use crate::rows::{boolean, int, load_group, ms, opt_int, opt_text, opt_uuid, text, uuid};
+use crate::rows::{load_group, ms};
 use crate::{Caller, GroupError, JoinMode, Result, Role, Visibility};
 use hub_domain::UserId;
 use hub_ports::{PgValue, Postgres};
@@ -90,21 +90,21 @@ pub async fn list_groups(
     rows.iter()
         .map(|row| {
             Ok(GroupView {
-                id: uuid(row, 0)?,
-                category_id: uuid(row, 1)?,
-                name: text(row, 2)?,
-                description: text(row, 3)?,
-                visibility: Visibility::parse(&text(row, 4)?)?,
-                join_mode: JoinMode::parse(&text(row, 5)?)?,
-                owner_id: UserId(uuid(row, 6)?),
-                owner_name: opt_text(row, 7)?,
-                is_member: boolean(row, 8)?,
-                is_admin: boolean(row, 9)?,
-                is_owner: boolean(row, 10)?,
-                member_count: int(row, 11)?,
-                has_pending_request: opt_uuid(row, 12)?.is_some(),
-                pending_request_id: opt_uuid(row, 12)?,
-                has_invitation: boolean(row, 13)?,
+                id: row.uuid(0)?,
+                category_id: row.uuid(1)?,
+                name: row.text(2)?,
+                description: row.text(3)?,
+                visibility: Visibility::parse(&row.text(4)?)?,
+                join_mode: JoinMode::parse(&row.text(5)?)?,
+                owner_id: UserId(row.uuid(6)?),
+                owner_name: row.opt_text(7)?,
+                is_member: row.boolean(8)?,
+                is_admin: row.boolean(9)?,
+                is_owner: row.boolean(10)?,
+                member_count: row.int(11)?,
+                has_pending_request: row.opt_uuid(12)?.is_some(),
+                pending_request_id: row.opt_uuid(12)?,
+                has_invitation: row.boolean(13)?,
             })
         })
         .collect()
@@ -196,21 +196,21 @@ pub async fn members(
     let members = rows
         .iter()
         .map(|row| {
-            total = int(row, 7)?;
-            let role = if boolean(row, 3)? {
+            total = row.int(7)?;
+            let role = if row.boolean(3)? {
                 Role::Owner
-            } else if boolean(row, 4)? {
+            } else if row.boolean(4)? {
                 Role::Admin
             } else {
                 Role::Member
             };
             Ok(Member {
-                user_id: UserId(uuid(row, 0)?),
-                character_id: opt_int(row, 1)?,
-                character_name: opt_text(row, 2)?,
+                user_id: UserId(row.uuid(0)?),
+                character_id: row.opt_int(1)?,
+                character_name: row.opt_text(2)?,
                 role,
-                source: text(row, 5)?,
-                joined_at_ms: int(row, 6)?,
+                source: row.text(5)?,
+                joined_at_ms: row.int(6)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -218,7 +218,7 @@ pub async fn members(
         let rows = pg
             .query("SELECT count(*) FROM group_members WHERE group_id = $1", &[PgValue::Uuid(group.id)])
             .await?;
-        total = rows.first().map(|r| int(r, 0)).transpose()?.unwrap_or(0);
+        total = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
     }
     Ok(MembersPage { members, total, limit, offset })
 }

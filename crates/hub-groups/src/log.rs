@@ -1,6 +1,6 @@
 //! The membership log: every change of membership or role, who did it, and why.
 
-use crate::rows::{int, load_group, ms, opt_uuid, text, GroupRow};
+use crate::rows::{load_group, ms, GroupRow};
 use crate::{Caller, Result};
 use hub_domain::UserId;
 use hub_ports::{PgValue, Postgres};
@@ -69,12 +69,12 @@ pub async fn membership_log(
     rows.iter()
         .map(|row| {
             Ok(LogEntry {
-                id: int(row, 0)?,
-                at_ms: int(row, 1)?,
-                user_id: opt_uuid(row, 2)?,
-                actor_id: opt_uuid(row, 3)?,
-                action: text(row, 4)?,
-                reason: text(row, 5)?,
+                id: row.int(0)?,
+                at_ms: row.int(1)?,
+                user_id: row.opt_uuid(2)?,
+                actor_id: row.opt_uuid(3)?,
+                action: row.text(4)?,
+                reason: row.text(5)?,
                 detail: match row.get(6)? {
                     PgValue::Json(v) => v.clone(),
                     _ => serde_json::Value::Null,

@@ -2,9 +2,7 @@
 //! leaving, removal, admins and ownership.
 
 use crate::log::record;
-use crate::rows::{
-    int, load_group, load_group_unchecked, managers, ms, opt_int, opt_text, text, uuid, GroupRow,
-};
+use crate::rows::{load_group, load_group_unchecked, managers, ms, GroupRow};
 use crate::rules::eligible;
 use crate::{Caller, GroupError, JoinMode, Outcome, Result, Role, Visibility};
 use hub_db::in_transaction;
@@ -190,15 +188,15 @@ const REQUEST_COLUMNS: &str = "r.id, r.group_id, g.name, r.user_id, c.name, r.me
 
 fn request_row(row: &PgRow) -> std::result::Result<JoinRequest, PgError> {
     Ok(JoinRequest {
-        id: uuid(row, 0)?,
-        group_id: uuid(row, 1)?,
-        group_name: text(row, 2)?,
-        user_id: UserId(uuid(row, 3)?),
-        character_name: opt_text(row, 4)?,
-        message: text(row, 5)?,
-        status: text(row, 6)?,
-        character_id: opt_int(row, 7)?,
-        created_at_ms: int(row, 8)?,
+        id: row.uuid(0)?,
+        group_id: row.uuid(1)?,
+        group_name: row.text(2)?,
+        user_id: UserId(row.uuid(3)?),
+        character_name: row.opt_text(4)?,
+        message: row.text(5)?,
+        status: row.text(6)?,
+        character_id: row.opt_int(7)?,
+        created_at_ms: row.int(8)?,
     })
 }
 
@@ -382,14 +380,14 @@ const INVITATION_SELECT: &str = "SELECT i.id, i.group_id, g.name, i.character_id
 
 fn invitation_row(row: &PgRow) -> std::result::Result<Invitation, PgError> {
     Ok(Invitation {
-        id: uuid(row, 0)?,
-        group_id: uuid(row, 1)?,
-        group_name: text(row, 2)?,
-        character_id: int(row, 3)?,
-        character_name: opt_text(row, 4)?,
-        invited_by_name: opt_text(row, 5)?,
-        status: text(row, 6)?,
-        created_at_ms: int(row, 7)?,
+        id: row.uuid(0)?,
+        group_id: row.uuid(1)?,
+        group_name: row.text(2)?,
+        character_id: row.int(3)?,
+        character_name: row.opt_text(4)?,
+        invited_by_name: row.opt_text(5)?,
+        status: row.text(6)?,
+        created_at_ms: row.int(7)?,
     })
 }
 
@@ -408,10 +406,9 @@ pub async fn invite(
         not_by_hand(&group)?;
         let holders =
             pg.query("SELECT user_id FROM characters WHERE id = $1", &[PgValue::Int(character_id)]).await?;
-        let user = UserId(uuid(
-            holders.first().ok_or_else(|| GroupError::NotFound("no user has this character".into()))?,
-            0,
-        )?);
+        let holder =
+            holders.first().ok_or_else(|| GroupError::NotFound("no user has this character".into()))?;
+        let user = UserId(holder.uuid(0)?);
         if crate::rows::is_member(pg, group.id, user).await? {
             return Err(GroupError::Conflict("this character's user is already a member".into()));
         }
@@ -484,7 +481,7 @@ async fn pending_invitation(pg: &impl Postgres, id: Uuid) -> Result<(Uuid, UserI
         )
         .await?;
     let row = rows.first().ok_or_else(|| GroupError::NotFound("no such invitation".into()))?;
-    Ok((uuid(row, 0)?, UserId(uuid(row, 1)?), text(row, 2)?))
+    Ok((row.uuid(0)?, UserId(row.uuid(1)?), row.text(2)?))
 }
 
 /// Accepts (joining the group) or declines an invitation sent to the caller.
@@ -567,15 +564,15 @@ pub struct InviteCode {
 
 fn code_row(row: &PgRow) -> std::result::Result<InviteCode, PgError> {
     Ok(InviteCode {
-        id: uuid(row, 0)?,
-        group_id: uuid(row, 1)?,
+        id: row.uuid(0)?,
+        group_id: row.uuid(1)?,
         code: None,
-        hint: text(row, 2)?,
-        max_uses: opt_int(row, 3)?,
-        uses: int(row, 4)?,
-        expires_at_ms: opt_int(row, 5)?,
-        revoked: opt_int(row, 6)?.is_some(),
-        created_at_ms: int(row, 7)?,
+        hint: row.text(2)?,
+        max_uses: row.opt_int(3)?,
+        uses: row.int(4)?,
+        expires_at_ms: row.opt_int(5)?,
+        revoked: row.opt_int(6)?.is_some(),
+        created_at_ms: row.int(7)?,
     })
 }
 
@@ -701,14 +698,14 @@ pub async fn redeem_code(
             )
             .await?;
         let row = rows.first().ok_or_else(|| GroupError::NotFound("no such invite code".into()))?;
-        let (code_id, group_id) = (uuid(row, 0)?, uuid(row, 1)?);
-        if crate::rows::boolean(row, 5)? {
+        let (code_id, group_id) = (row.uuid(0)?, row.uuid(1)?);
+        if row.boolean(5)? {
             return Err(GroupError::Conflict("this invite code was revoked".into()));
         }
-        if opt_int(row, 4)?.is_some_and(|at| at <= clock.now_ms()) {
+        if row.opt_int(4)?.is_some_and(|at| at <= clock.now_ms()) {
             return Err(GroupError::Conflict("this invite code has expired".into()));
         }
-        if opt_int(row, 2)?.is_some_and(|max| int(row, 3).is_ok_and(|uses| uses >= max)) {
+        if row.opt_int(2)?.is_some_and(|max| row.int(3).is_ok_and(|uses| uses >= max)) {
             return Err(GroupError::Conflict("this invite code has been used up".into()));
         }
         let group = load_group_unchecked(pg, caller, group_id, true).await?;

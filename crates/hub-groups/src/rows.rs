@@ -2,48 +2,8 @@
 
 use crate::{Caller, GroupError, JoinMode, Result, Role, Visibility};
 use hub_domain::UserId;
-use hub_ports::{PgError, PgRow, PgValue, Postgres};
+use hub_ports::{PgValue, Postgres};
 use uuid::Uuid;
-
-pub(crate) fn uuid(row: &PgRow, i: usize) -> std::result::Result<Uuid, PgError> {
-    match row.get(i)? {
-        PgValue::Uuid(u) => Ok(*u),
-        other => Err(PgError::RowShape(format!("column {i} is not a uuid: {other:?}"))),
-    }
-}
-
-pub(crate) fn opt_uuid(row: &PgRow, i: usize) -> std::result::Result<Option<Uuid>, PgError> {
-    match row.get(i)? {
-        PgValue::Null => Ok(None),
-        _ => uuid(row, i).map(Some),
-    }
-}
-
-pub(crate) fn int(row: &PgRow, i: usize) -> std::result::Result<i64, PgError> {
-    row.get(i)?.as_i64().ok_or_else(|| PgError::RowShape(format!("column {i} is not an integer")))
-}
-
-pub(crate) fn opt_int(row: &PgRow, i: usize) -> std::result::Result<Option<i64>, PgError> {
-    Ok(row.get(i)?.as_i64())
-}
-
-pub(crate) fn text(row: &PgRow, i: usize) -> std::result::Result<String, PgError> {
-    row.get(i)?
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| PgError::RowShape(format!("column {i} is not text")))
-}
-
-pub(crate) fn opt_text(row: &PgRow, i: usize) -> std::result::Result<Option<String>, PgError> {
-    Ok(row.get(i)?.as_str().map(str::to_owned))
-}
-
-pub(crate) fn boolean(row: &PgRow, i: usize) -> std::result::Result<bool, PgError> {
-    match row.get(i)? {
-        PgValue::Bool(b) => Ok(*b),
-        other => Err(PgError::RowShape(format!("column {i} is not a boolean: {other:?}"))),
-    }
-}
 
 /// Epoch milliseconds of a `timestamptz` column, in SQL.
 pub(crate) fn ms(column: &str) -> String {
@@ -127,13 +87,13 @@ pub(crate) async fn load_group_unchecked(
     let rows = pg.query(&sql, &[PgValue::Uuid(group_id), PgValue::Uuid(caller.user_id.0)]).await?;
     let row = rows.first().ok_or_else(|| GroupError::NotFound("no such group".into()))?;
     let group = GroupRow {
-        id: uuid(row, 0)?,
-        name: text(row, 1)?,
-        visibility: Visibility::parse(&text(row, 2)?)?,
-        join_mode: JoinMode::parse(&text(row, 3)?)?,
-        owner_id: UserId(uuid(row, 4)?),
-        is_member: boolean(row, 5)?,
-        is_admin: boolean(row, 6)?,
+        id: row.uuid(0)?,
+        name: row.text(1)?,
+        visibility: Visibility::parse(&row.text(2)?)?,
+        join_mode: JoinMode::parse(&row.text(3)?)?,
+        owner_id: UserId(row.uuid(4)?),
+        is_member: row.boolean(5)?,
+        is_admin: row.boolean(6)?,
     };
     Ok(group)
 }
@@ -155,7 +115,7 @@ pub(crate) async fn managers(pg: &impl Postgres, group: &GroupRow) -> Result<Vec
         pg.query("SELECT user_id FROM group_admins WHERE group_id = $1", &[PgValue::Uuid(group.id)]).await?;
     let mut users = vec![group.owner_id];
     for row in &rows {
-        let user = UserId(uuid(row, 0)?);
+        let user = UserId(row.uuid(0)?);
         if !users.contains(&user) {
             users.push(user);
         }

@@ -9,7 +9,7 @@
 
 use crate::log::record;
 use crate::membership::remove_membership;
-use crate::rows::{int, load_group, load_group_unchecked, text, uuid};
+use crate::rows::{load_group, load_group_unchecked};
 use crate::{Caller, GroupError, Outcome, Result};
 use hub_db::in_transaction;
 use hub_domain::notification::{NewNotification, NotificationKind};
@@ -55,11 +55,11 @@ pub struct AffiliationRule {
 
 fn rule_row(row: &PgRow) -> std::result::Result<AffiliationRule, PgError> {
     Ok(AffiliationRule {
-        id: uuid(row, 0)?,
-        group_id: uuid(row, 1)?,
-        kind: text(row, 2)?,
-        entity_id: int(row, 3)?,
-        effect: text(row, 4)?,
+        id: row.uuid(0)?,
+        group_id: row.uuid(1)?,
+        kind: row.text(2)?,
+        entity_id: row.int(3)?,
+        effect: row.text(4)?,
     })
 }
 
@@ -79,7 +79,7 @@ pub(crate) async fn eligible(pg: &impl Postgres, group_id: Uuid, user: UserId) -
             &[PgValue::Uuid(group_id), PgValue::Uuid(user.0)],
         )
         .await?;
-    Ok(rows.first().map(|r| crate::rows::boolean(r, 0)).transpose()?.unwrap_or(true))
+    Ok(rows.first().map(|r| r.boolean(0)).transpose()?.unwrap_or(true))
 }
 
 pub async fn list_rules(pg: &impl Postgres, caller: &Caller, group_id: Uuid) -> Result<Vec<AffiliationRule>> {
@@ -238,7 +238,7 @@ pub async fn reevaluate_user(pg: &impl Postgres, user: UserId) -> Result<Outcome
         let mut changes = Vec::new();
         let mut notify = Vec::new();
         for row in &to_join {
-            let group = load_group_unchecked(pg, &system, uuid(row, 0)?, true).await?;
+            let group = load_group_unchecked(pg, &system, row.uuid(0)?, true).await?;
             let added = pg
                 .query(
                     "INSERT INTO group_members (group_id, user_id, source) VALUES ($1, $2, 'rule')
@@ -252,7 +252,7 @@ pub async fn reevaluate_user(pg: &impl Postgres, user: UserId) -> Result<Outcome
             }
         }
         for row in &to_leave {
-            let group = load_group_unchecked(pg, &system, uuid(row, 0)?, true).await?;
+            let group = load_group_unchecked(pg, &system, row.uuid(0)?, true).await?;
             if remove_membership(pg, &group, user, None, "removed", "rule").await? {
                 notify.push(NewNotification {
                     user_id: user,

@@ -186,6 +186,11 @@ impl Response {
             .map_err(|e| ApiError::internal(format!("response serialization failed: {e}")))
     }
 
+    /// [`Response::json`] for one user's data: `Cache-Control: no-store`.
+    pub fn json_no_store<T: Serialize + ?Sized>(status: u16, value: &T) -> Result<Self, ApiError> {
+        Self::json(status, value).map(|r| r.with_header("cache-control", "no-store"))
+    }
+
     #[must_use]
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_ascii_lowercase(), value.into()));

@@ -39,6 +39,55 @@ impl PgRow {
             .get(index)
             .ok_or_else(|| PgError::RowShape(format!("no column {index} in a row of {}", self.0.len())))
     }
+
+    /// A non-null integer column.
+    pub fn int(&self, index: usize) -> Result<i64, PgError> {
+        self.get(index)?
+            .as_i64()
+            .ok_or_else(|| PgError::RowShape(format!("column {index} is not an integer")))
+    }
+
+    /// An integer column that may be null.
+    pub fn opt_int(&self, index: usize) -> Result<Option<i64>, PgError> {
+        Ok(self.get(index)?.as_i64())
+    }
+
+    /// A non-null text column.
+    pub fn text(&self, index: usize) -> Result<String, PgError> {
+        self.get(index)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| PgError::RowShape(format!("column {index} is not text")))
+    }
+
+    /// A text column that may be null.
+    pub fn opt_text(&self, index: usize) -> Result<Option<String>, PgError> {
+        Ok(self.get(index)?.as_str().map(str::to_owned))
+    }
+
+    /// A non-null uuid column.
+    pub fn uuid(&self, index: usize) -> Result<uuid::Uuid, PgError> {
+        match self.get(index)? {
+            PgValue::Uuid(u) => Ok(*u),
+            other => Err(PgError::RowShape(format!("column {index} is not a uuid: {other:?}"))),
+        }
+    }
+
+    /// A uuid column that may be null.
+    pub fn opt_uuid(&self, index: usize) -> Result<Option<uuid::Uuid>, PgError> {
+        match self.get(index)? {
+            PgValue::Null => Ok(None),
+            _ => self.uuid(index).map(Some),
+        }
+    }
+
+    /// A non-null boolean column.
+    pub fn boolean(&self, index: usize) -> Result<bool, PgError> {
+        match self.get(index)? {
+            PgValue::Bool(b) => Ok(*b),
+            other => Err(PgError::RowShape(format!("column {index} is not a boolean: {other:?}"))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Every RPC interface of the hub, each declared once.
 
 use crate::{RpcError, RpcErrorCode};
+use hub_api::SyncRunReport;
 use hub_auth::oauth::{Begun, Flow, Pending, Provider};
 use hub_domain::health::ProbeRecord;
 use hub_domain::notification::NewNotification;
@@ -147,26 +148,13 @@ crate::rpc_interface! {
     }
 }
 
-/// What a character-data object did in one run, per dataset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncReport {
-    pub datasets: Vec<DatasetRun>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DatasetRun {
-    pub dataset: String,
-    pub status: String,
-    pub message: Option<String>,
-}
-
 crate::rpc_interface! {
     /// Served by the eve-character-data worker's `EveCharacterData` object, one per character.
     pub interface CharacterSync as "character-sync", handler CharacterSyncHandler {
         /// Starts (or resumes) syncing the character: every dataset is due now.
         fn start(CharacterRequest) -> ();
         /// Syncs every dataset now, whatever its schedule, and reports how it went.
-        fn sync_now(CharacterRequest) -> SyncReport;
+        fn sync_now(CharacterRequest) -> SyncRunReport;
     }
 }
 
@@ -179,7 +167,7 @@ crate::rpc_interface! {
     /// Served by the eve-corporation-data worker's `EveCorporationData` object, one per corporation.
     pub interface CorporationSync as "corporation-sync", handler CorporationSyncHandler {
         /// Syncs the corporation's datasets now through its directors and reports how it went.
-        fn sync_now(CorporationRequest) -> SyncReport;
+        fn sync_now(CorporationRequest) -> SyncRunReport;
     }
 }
 

@@ -344,7 +344,7 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
             expires_at_ms: session.idle_expires_at_ms.min(session.absolute_expires_at_ms),
         },
     };
-    Response::json(200, &body).map(|r| r.with_header("cache-control", "no-store"))
+    Response::json_no_store(200, &body)
 }
 
 async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -376,8 +376,7 @@ async fn my_sessions(req: Request, _params: Params, state: Rc<AppState>) -> Resu
     let pg = hub_worker::auth::database(&state.env).await?;
     let (_, current) = authenticate(&req, &pg).await?;
     let sessions = session::list_for_user(&pg, &WorkerClock, current.user_id).await.map_err(internal)?;
-    Response::json(200, &SessionsResponse { sessions: session_views(sessions, Some(current.id)) })
-        .map(|r| r.with_header("cache-control", "no-store"))
+    Response::json_no_store(200, &SessionsResponse { sessions: session_views(sessions, Some(current.id)) })
 }
 
 async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {

@@ -9,14 +9,15 @@
 //! - `GET /api/characters/:id/{sync,wallet,wallet/journal,assets}`, `POST /api/characters/:id/sync`
 //!   for the character's owner and site admins.
 
+use hub_api::{DatasetRunView, SyncRunReport};
 use hub_chardata::{read, Dataset, SyncError};
 use hub_domain::{CharacterId, Service};
 use hub_esi::{breaker::BreakerState, EsiError};
 use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_ports::{Clock, SqlStorage, SqlValue};
 use hub_rpc::interfaces::{
-    BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, DatasetRun, EsiBudget,
-    EsiBudgetHandler, PermitRequest, SyncReport, TokenStore,
+    BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, EsiBudget, EsiBudgetHandler,
+    PermitRequest, TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_tokens::TokenHealth;
@@ -71,19 +72,8 @@ async fn character_for(
     }
 }
 
-/// The RPC report as the API shows it.
-pub fn run_report(report: SyncReport) -> hub_api::SyncRunReport {
-    hub_api::SyncRunReport {
-        datasets: report
-            .datasets
-            .into_iter()
-            .map(|d| hub_api::DatasetRunView { dataset: d.dataset, status: d.status, message: d.message })
-            .collect(),
-    }
-}
-
 fn ok<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
-    Response::json(200, value).map(|r| r.with_header("cache-control", "no-store"))
+    Response::json_no_store(200, value)
 }
 
 async fn sync_status(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -101,7 +91,7 @@ async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<R
         Some(&state.request_id),
     )?;
     let report = object.sync_now(&CharacterRequest { character_id: character }).await?;
-    ok(&run_report(report))
+    ok(&report)
 }
 
 async fn wallet(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -251,7 +241,7 @@ impl CharacterSyncHandler for EveCharacterData {
         Ok(())
     }
 
-    async fn sync_now(&self, request: CharacterRequest) -> Result<SyncReport, RpcError> {
+    async fn sync_now(&self, request: CharacterRequest) -> Result<SyncRunReport, RpcError> {
         if self.running.get() {
             return Err(RpcError::new(RpcErrorCode::Conflict, "a sync of this character is already running"));
         }
@@ -264,7 +254,15 @@ impl CharacterSyncHandler for EveCharacterData {
     }
 }
 
+/// The token store's answers during one run: every dataset of the character uses the same token.
+#[derive(Default)]
+struct RunTokens {
+    scopes: Option<Result<Vec<String>, RunOutcome>>,
+    access: Option<Result<String, RunOutcome>>,
+}
+
 /// How a dataset's run ended: its status row and when it runs again (`None`: stopped).
+#[derive(Clone)]
 struct RunOutcome {
     status: &'static str,
     message: Option<String>,
@@ -294,17 +292,17 @@ impl EveCharacterData {
             .collect()
     }
 
-    async fn run(&self, character: CharacterId, force: bool) -> SyncReport {
+    async fn run(&self, character: CharacterId, force: bool) -> SyncRunReport {
         if self.running.replace(true) {
-            return SyncReport { datasets: Vec::new() };
+            return SyncRunReport { datasets: Vec::new() };
         }
         let report = self.run_exclusive(character, force).await;
         self.running.set(false);
         report
     }
 
-    async fn run_exclusive(&self, character: CharacterId, force: bool) -> SyncReport {
-        let mut report = SyncReport { datasets: Vec::new() };
+    async fn run_exclusive(&self, character: CharacterId, force: bool) -> SyncRunReport {
+        let mut report = SyncRunReport { datasets: Vec::new() };
         let datasets = self.due(force);
         if datasets.is_empty() {
             return report;
@@ -322,8 +320,9 @@ impl EveCharacterData {
         };
         let parts = EsiParts::new(&self.env);
         let esi = parts.client(&self.storage);
+        let mut tokens = RunTokens::default();
         for dataset in datasets {
-            let outcome = self.run_dataset(&esi, &pg, character, dataset).await;
+            let outcome = self.run_dataset(&esi, &pg, character, dataset, &mut tokens).await;
             if let Err(e) = hub_chardata::record_status(
                 &pg,
                 character,
@@ -338,7 +337,7 @@ impl EveCharacterData {
             }
             let stopped = outcome.next_at_ms.is_none().then_some(outcome.status);
             self.schedule(dataset, outcome.next_at_ms, stopped);
-            report.datasets.push(DatasetRun {
+            report.datasets.push(DatasetRunView {
                 dataset: dataset.as_str().into(),
                 status: outcome.status.into(),
                 message: outcome.message,
@@ -353,11 +352,12 @@ impl EveCharacterData {
         pg: &hub_db::pg::PgClient,
         character: CharacterId,
         dataset: Dataset,
+        tokens: &mut RunTokens,
     ) -> RunOutcome {
         let now = WorkerClock.now_ms();
         let token = match dataset.scope() {
             None => None,
-            Some(scope) => match self.token(character, scope).await {
+            Some(scope) => match self.token(character, scope, tokens).await {
                 Ok(token) => Some(token),
                 Err(stop) => return stop,
             },
@@ -390,62 +390,61 @@ impl EveCharacterData {
         }
     }
 
-    /// An access token carrying `scope`, or the outcome that stops the dataset.
-    async fn token(&self, character: CharacterId, scope: &str) -> Result<String, RunOutcome> {
-        let request = CharacterRequest { character_id: character };
-        let store =
-            get_stub::<TokenStore>(&self.env, bindings::EVE_TOKEN_STORE, &character.to_string(), None)
-                .map_err(|e| RunOutcome {
-                    status: "error",
-                    message: Some(e.message),
-                    next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
-                })?;
+    /// An access token carrying `scope`, or the outcome that stops the dataset. The token store is
+    /// asked at most once per run (its answers are kept in `tokens`).
+    async fn token(
+        &self,
+        character: CharacterId,
+        scope: &str,
+        tokens: &mut RunTokens,
+    ) -> Result<String, RunOutcome> {
+        let retry = |message: String| RunOutcome {
+            status: "error",
+            message: Some(message),
+            next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
+        };
         let stop = |status: &'static str, message: String| RunOutcome {
             status,
             message: Some(message),
             next_at_ms: None,
         };
-        match store.health(&request).await {
-            Ok(None) => return Err(stop("no_token", "log in with this character to sync it".into())),
-            Ok(Some(TokenHealth::Invalid { reason, .. })) => {
-                return Err(stop(
+        let request = CharacterRequest { character_id: character };
+        let store =
+            get_stub::<TokenStore>(&self.env, bindings::EVE_TOKEN_STORE, &character.to_string(), None)
+                .map_err(|e| retry(e.message))?;
+        if tokens.scopes.is_none() {
+            tokens.scopes = Some(match store.health(&request).await {
+                Ok(None) => Err(stop("no_token", "log in with this character to sync it".into())),
+                Ok(Some(TokenHealth::Invalid { reason, .. })) => Err(stop(
                     "token_invalid",
                     format!("the character's EVE login stopped working ({reason})"),
-                ));
-            }
-            Ok(Some(health)) => {
-                let scopes = match &health {
-                    TokenHealth::Valid { scopes, .. }
-                    | TokenHealth::Retrying { scopes, .. }
-                    | TokenHealth::Invalid { scopes, .. } => scopes,
-                };
-                if !scopes.iter().any(|s| s == scope) {
-                    return Err(stop(
-                        "missing_scope",
-                        format!("the character's login did not grant {scope}"),
-                    ));
+                )),
+                Ok(Some(TokenHealth::Valid { scopes, .. } | TokenHealth::Retrying { scopes, .. })) => {
+                    Ok(scopes)
                 }
-            }
-            Err(e) => {
-                return Err(RunOutcome {
-                    status: "error",
-                    message: Some(e.message),
-                    next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
-                });
-            }
+                Err(e) => Err(retry(e.message)),
+            });
         }
-        match store.access_token(&request).await {
-            Ok(access) => Ok(access.token),
-            Err(e) if e.code == RpcErrorCode::Conflict => Err(stop(
-                "token_invalid",
-                format!("the character's EVE login stopped working ({})", e.message),
-            )),
-            Err(e) => Err(RunOutcome {
-                status: "error",
-                message: Some(e.message),
-                next_at_ms: Some(WorkerClock.now_ms() + RETRY_MS),
-            }),
+        match tokens.scopes.as_ref() {
+            Some(Ok(scopes)) if !scopes.iter().any(|s| s == scope) => {
+                return Err(stop("missing_scope", format!("the character's login did not grant {scope}")));
+            }
+            Some(Err(outcome)) => return Err(outcome.clone()),
+            _ => {}
         }
+        let access = match tokens.access.take() {
+            Some(access) => access,
+            None => match store.access_token(&request).await {
+                Ok(access) => Ok(access.token),
+                Err(e) if e.code == RpcErrorCode::Conflict => Err(stop(
+                    "token_invalid",
+                    format!("the character's EVE login stopped working ({})", e.message),
+                )),
+                Err(e) => Err(retry(e.message)),
+            },
+        };
+        tokens.access = Some(access.clone());
+        access
     }
 
     fn schedule(&self, dataset: Dataset, next_at_ms: Option<i64>, stopped: Option<&str>) {

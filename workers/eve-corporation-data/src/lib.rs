@@ -11,6 +11,7 @@
 //!   `POST /api/corporations/:id/sync`, `GET /api/corporations/:id/members`,
 //!   `GET /api/corporations/:id/data/:dataset`.
 
+use hub_api::{DatasetRunView, SyncRunReport};
 use hub_corpdata::{CorpDataset, DirectorFailure, DirectorTokens};
 use hub_db::pg::PgClient;
 use hub_domain::{CharacterId, Service, UserId};
@@ -18,8 +19,7 @@ use hub_esi::Route;
 use hub_http::{ApiError, Method, Params, Request, Response, Router};
 use hub_ports::{Clock, PgValue, Postgres};
 use hub_rpc::interfaces::{
-    CharacterRequest, CorporationRequest, CorporationSync, CorporationSyncHandler, DatasetRun, SyncReport,
-    TokenStore,
+    CharacterRequest, CorporationRequest, CorporationSync, CorporationSyncHandler, TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
@@ -45,14 +45,21 @@ fn router() -> Router<AppState> {
 
 hub_worker::worker_entry!(SERVICE, router);
 
-/// The caller, and whether they administer the corporation (site admin or owner of one of its
-/// directors).
+/// Who is asking, about one corporation.
+struct Caller {
+    pg: PgClient,
+    user: UserId,
+    site_admin: bool,
+    /// A site admin, or the owner of one of the corporation's directors.
+    admin: bool,
+}
+
 async fn caller(
     req: &Request,
     state: &AppState,
     corporation: i64,
     mutating: bool,
-) -> Result<(PgClient, UserId, bool), ApiError> {
+) -> Result<Caller, ApiError> {
     let pg = database(&state.env).await?;
     let (token, session) = authenticate(req, &pg).await?;
     if mutating {
@@ -68,7 +75,7 @@ async fn caller(
         .await
         .map_err(internal)?
         .is_empty();
-    Ok((pg, session.user_id, site_admin || owns_director))
+    Ok(Caller { pg, user: session.user_id, site_admin, admin: site_admin || owns_director })
 }
 
 fn corporation_id(params: &Params) -> Result<i64, ApiError> {
@@ -81,7 +88,7 @@ fn forbidden() -> ApiError {
 
 async fn corporation(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
     if !admin {
         return Err(forbidden());
     }
@@ -110,7 +117,7 @@ async fn corporation(req: Request, params: Params, state: Rc<AppState>) -> Resul
 
 async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (pg, user, _) = caller(&req, &state, id, true).await?;
+    let Caller { pg, user, site_admin, .. } = caller(&req, &state, id, true).await?;
     let body: hub_api::DirectorBody = req.json()?;
     if !(1..=100).contains(&body.priority) {
         return Err(ApiError::bad_request("priority must be from 1 to 100"));
@@ -127,7 +134,6 @@ async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Resu
         Some(PgValue::Uuid(u)) => UserId(*u),
         _ => return Err(internal("character without a user")),
     };
-    let site_admin = hub_worker::auth::is_site_admin(&pg, &state.env, user).await?;
     if owner != user && !site_admin {
         return Err(ApiError::forbidden("register your own characters as directors"));
     }
@@ -148,7 +154,7 @@ async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Resu
 
 async fn remove_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (pg, _, admin) = caller(&req, &state, id, true).await?;
+    let Caller { pg, admin, .. } = caller(&req, &state, id, true).await?;
     if !admin {
         return Err(forbidden());
     }
@@ -168,7 +174,7 @@ async fn remove_director(req: Request, params: Params, state: Rc<AppState>) -> R
 
 async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (_, _, admin) = caller(&req, &state, id, true).await?;
+    let Caller { admin, .. } = caller(&req, &state, id, true).await?;
     if !admin {
         return Err(forbidden());
     }
@@ -179,19 +185,12 @@ async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<R
         Some(&state.request_id),
     )?;
     let report = object.sync_now(&CorporationRequest { corporation_id: id }).await?;
-    let report = hub_api::SyncRunReport {
-        datasets: report
-            .datasets
-            .into_iter()
-            .map(|d| hub_api::DatasetRunView { dataset: d.dataset, status: d.status, message: d.message })
-            .collect(),
-    };
     Response::json(200, &report)
 }
 
 async fn members(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
     if !admin {
         return Err(forbidden());
     }
@@ -207,7 +206,7 @@ async fn members(req: Request, params: Params, state: Rc<AppState>) -> Result<Re
 /// A dataset's rows: `member_tracking`, `wallets`, `wallet_journal`, `assets`, `structures`, `orders`.
 async fn dataset_rows(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let id = corporation_id(&params)?;
-    let (pg, _, admin) = caller(&req, &state, id, false).await?;
+    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
     if !admin {
         return Err(forbidden());
     }
@@ -275,7 +274,7 @@ impl DurableObject for EveCorporationData {
 }
 
 impl CorporationSyncHandler for EveCorporationData {
-    async fn sync_now(&self, request: CorporationRequest) -> Result<SyncReport, RpcError> {
+    async fn sync_now(&self, request: CorporationRequest) -> Result<SyncRunReport, RpcError> {
         hub_ports::SqlStorage::exec(
             &self.storage,
             "INSERT INTO corp_meta (id, corporation_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET corporation_id = excluded.corporation_id",
@@ -312,8 +311,8 @@ impl DirectorTokens for StoreTokens<'_> {
 impl EveCorporationData {
     /// Syncs every corporation dataset through the directors, records each outcome, and re-arms
     /// the alarm for the earliest next sync.
-    async fn sync(&self, corporation: i64) -> SyncReport {
-        let mut report = SyncReport { datasets: Vec::new() };
+    async fn sync(&self, corporation: i64) -> SyncRunReport {
+        let mut report = SyncRunReport { datasets: Vec::new() };
         let mut next_alarm = WorkerClock.now_ms() + SYNC_EVERY_MS;
         match hub_worker::pg::connect(&self.env).await {
             Err(e) => {
@@ -338,7 +337,7 @@ impl EveCorporationData {
                     {
                         tracing::error!(error = %e, "recording the corporation sync status failed");
                     }
-                    report.datasets.push(DatasetRun {
+                    report.datasets.push(DatasetRunView {
                         dataset: dataset.as_str().into(),
                         status: status.into(),
                         message,

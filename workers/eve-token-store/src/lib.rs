@@ -251,8 +251,13 @@ impl TokenStoreHandler for Handler {
     async fn access_token(&self, request: CharacterRequest) -> Result<AccessToken, RpcError> {
         let keyring = Rc::new(keyring(&self.0.env)?);
         let sso = Rc::new(sso_config(&self.0.env)?);
+        // Most calls serve the stored token: the alarm moves only when a refresh changed the schedule.
+        let schedule = || store(&self.0, &keyring).next_alarm_at().ok();
+        let before = schedule();
         let result = refresh(&self.0, &keyring, &sso, request.character_id, false).await;
-        rearm(&self.0, &keyring).await;
+        if before.is_none() || schedule() != before {
+            rearm(&self.0, &keyring).await;
+        }
         result.map_err(|e| token_error(&e))
     }
 

@@ -96,7 +96,7 @@ fn id(params: &Params, name: &str) -> Result<Uuid, ApiError> {
 }
 
 fn ok<T: serde::Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
-    Response::json(status, value).map(|r| r.with_header("cache-control", "no-store"))
+    Response::json_no_store(status, value)
 }
 
 /// Delivers what an operation produced, after it committed.

@@ -99,7 +99,7 @@ async fn list(req: Request, _params: Params, state: Rc<AppState>) -> Result<Resp
         limit: page_limit(&req)?,
     };
     let page: Page = notifications_of(&state, session.user_id)?.list(&query).await?;
-    Response::json(200, &page).map(|r| r.with_header("cache-control", "no-store"))
+    Response::json_no_store(200, &page)
 }
 
 async fn read_one(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
@@ -167,7 +167,7 @@ impl DurableObject for UserNotifications {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        if ws_tags(&self.state, &ws).iter().any(|t| t == "health") {
+        if self.state.get_tags(&ws).iter().any(|t| t == "health") {
             return hub_worker::durable::health_socket_message(&self.storage, &ws, &message);
         }
         let WebSocketIncomingMessage::String(text) = message else {
@@ -214,10 +214,6 @@ impl DurableObject for UserNotifications {
 #[allow(clippy::needless_pass_by_value)] // used as a map_err function
 fn storage_error(e: hub_ports::SqlError) -> worker::Error {
     worker::Error::RustError(e.to_string())
-}
-
-fn ws_tags(state: &State, ws: &WebSocket) -> Vec<String> {
-    state.get_tags(ws)
 }
 
 fn send(ws: &WebSocket, message: &ServerMessage) -> worker::Result<()> {
