@@ -6,10 +6,14 @@
 // - 429 with Retry-After for a rate-limit group (scripted), and X-Ratelimit-* headers;
 // - scripted 5xx and timeouts;
 // - bearer tokens from the local EVE SSO: the JWT's `sub` must be the character in the path
-//   (403 otherwise), and corporation routes need a director role (403 "required role(s)").
+//   (403 otherwise), and corporation routes need a member of that corporation holding the Director
+//   role (403 "required role(s)");
+// - the character's roles (`/characters/{id}/roles/`) and public corporation info
+//   (`/corporations/{id}/`: name, ticker, CEO).
 //
 // Control endpoints (tests): POST /__config {characters: {<id>: {corporation_id, alliance_id,
-// assets, journal, balance}}, corporations: {<id>: {members}}, cache_seconds}, POST /__mutate
+// assets, journal, balance}}, corporations: {<id>: {members, name, ticker, ceo_id, alliance_id,
+// exists}}, cache_seconds}, POST /__mutate
 // {character_id, dataset, page}, POST /__fail {path, status|"timeout", count}, POST /__ratelimit
 // {group, retry_after, count}, POST /__roles {character_id, roles}, POST /__error_limit {remain,
 // reset_seconds}, GET /__stats, POST /__reset_stats.
@@ -31,7 +35,8 @@ const state = {
   failures: [], // {path, status, count}
   rateLimits: new Map(), // group -> {retry_after, count}
   errors: { remain: ERROR_LIMIT, resetAt: Date.now() + ERROR_WINDOW_S * 1000 },
-  stats: { requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0 },
+  // corporation_requests: the director-only corporation routes.
+  stats: { requests: 0, corporation_requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0 },
 };
 
 function character(id) {
@@ -117,6 +122,23 @@ function answer(req, res, url, items, opts) {
   send(res, 200, body, headers);
 }
 
+// Public corporation info: configured, or made up from the id (as if every id were a corporation,
+// unless configured with exists: false).
+function corporationInfo(id) {
+  const corp = state.corporations.get(id) ?? {};
+  if (corp.exists === false || id < 1000000) return null;
+  return {
+    name: corp.name ?? (id === 98000001 ? "Demo Corporation" : `Corporation ${id}`),
+    ticker: corp.ticker ?? (id === 98000001 ? "DEMO" : `C${id % 100000}`),
+    member_count: corp.members?.length ?? 1,
+    ceo_id: corp.ceo_id ?? 3000001,
+    ...(corp.alliance_id ? { alliance_id: corp.alliance_id } : {}),
+    date_founded: "2015-03-24T11:37:00Z",
+    creator_id: corp.ceo_id ?? 3000001,
+    tax_rate: 0.1,
+  };
+}
+
 function characterRoutes(req, res, url, id, rest) {
   const who = character(id);
   const authed = !["", "corporationhistory/", "portrait/"].includes(rest);
@@ -187,6 +209,13 @@ function characterRoutes(req, res, url, id, rest) {
         { queue_position: 0, skill_id: 3327, finished_level: 4, start_date: "2026-11-25T00:00:00Z", finish_date: "2026-11-30T00:00:00Z" },
         { queue_position: 1, skill_id: 3301, finished_level: 5 },
       ], { version: version(who, "skillqueue", 1) });
+    case "roles/":
+      return answer(req, res, url, {
+        roles: state.roles.get(id) ?? [],
+        roles_at_base: [],
+        roles_at_hq: [],
+        roles_at_other: [],
+      }, { version: version(who, "roles", 1) });
     case "orders/":
       return answer(req, res, url, Array.from({ length: 3 }, (_, i) => ({
         order_id: 6_000_000_000 + i, type_id: 34 + i, location_id: 60003760, region_id: 10000002,
@@ -205,9 +234,15 @@ function characterRoutes(req, res, url, id, rest) {
 }
 
 function corporationRoutes(req, res, url, id, rest) {
+  if (rest === "") {
+    const info = corporationInfo(id);
+    if (!info) return send(res, 404, { error: "Corporation not found" });
+    return answer(req, res, url, info, { version: 0 });
+  }
+  state.stats.corporation_requests += 1;
   const caller = bearerCharacter(req);
   if (caller === null) return send(res, 401, { error: "authentication required" });
-  if (!(state.roles.get(caller) ?? []).includes("Director")) {
+  if (character(caller).corporation_id !== id || !(state.roles.get(caller) ?? []).includes("Director")) {
     return send(res, 403, { error: "Character does not have required role(s)" });
   }
   const corp = state.corporations.get(id) ?? { members: [] };

@@ -20,6 +20,10 @@ await server.issuer.keys.generate("RS256");
 const codes = new Map(); // authorization code -> character
 const refreshTokens = new Map(); // refresh token -> character
 const stats = { token_requests: 0, refresh_grants: 0, revocations: 0 };
+// Every token handed out (tests check that none reaches a log).
+const issued = [];
+// Tests: the JWKS served late (a verifier waiting for the keys), through the picker's /jwks.
+let jwksDelayMs = 0;
 // Access token lifetime in seconds (EVE's is 20 minutes). Tests shorten the one issued at login, so
 // the first use after a login needs a refresh; refreshed tokens get the full lifetime.
 const accessTokenTtl = 1200;
@@ -74,7 +78,10 @@ server.service.on("beforeResponse", (response, req) => {
     return;
   }
   if (req.body.grant_type === "authorization_code") codes.delete(req.body.code); // single use
+  // Refresh tokens rotate: the one just used stops working, so a client must keep the new one.
+  if (req.body.grant_type === "refresh_token") refreshTokens.delete(req.body.refresh_token);
   response.body.expires_in = ttlFor(req.body);
+  if (issued.length < 2000) issued.push(response.body.access_token, response.body.refresh_token);
   if (response.body.refresh_token && !who.revoked) refreshTokens.set(response.body.refresh_token, who);
 });
 
@@ -144,6 +151,23 @@ const picker = createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
     return;
   }
+  if (url.pathname === "/jwks") {
+    setTimeout(async () => {
+      const upstream = await fetch(`${base}/jwks`);
+      res.writeHead(upstream.status, { "content-type": "application/json" });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    }, jwksDelayMs);
+    return;
+  }
+  if (url.pathname === "/__jwks_delay" && req.method === "POST") {
+    jwksDelayMs = Number(url.searchParams.get("ms") ?? 0);
+    res.writeHead(204).end();
+    return;
+  }
+  if (url.pathname === "/__issued") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(issued.filter(Boolean)));
+    return;
+  }
   if (url.pathname !== "/authorize") {
     res.writeHead(404).end();
     return;
@@ -168,6 +192,8 @@ console.log(
     authorize_url: `${base}/authorize`,
     token_url: `${base}/token`,
     jwks_url: `${base}/jwks`,
+    // The same keys through the picker, which can answer late (POST /__jwks_delay?ms=).
+    delayed_jwks_url: `http://127.0.0.1:${picker.address().port}/jwks`,
     revoke_url: `${base}/v2/oauth/revoke`,
     demo_authorize_url: `http://127.0.0.1:${picker.address().port}/authorize`,
     stats_url: `http://127.0.0.1:${picker.address().port}/__stats`,

@@ -158,6 +158,15 @@ pub struct AdminUserResponse {
     pub sessions: Vec<SessionView>,
 }
 
+/// `POST /api/admin/users/:id/ban`: why the account is disabled (shown to admins, kept in the audit
+/// log).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct BanBody {
+    pub reason: String,
+}
+
 /// `GET /api/admin/audit`: newest first; pass `next_before_id` as `before_id` for the next page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -246,6 +255,15 @@ pub struct InviteBody {
     pub character_id: CharacterId,
 }
 
+/// `POST /api/invite`: an invite code is a bearer secret, so it travels in the body, never in a URL
+/// (URLs reach access logs).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct RedeemCodeBody {
+    pub code: String,
+}
+
 /// `POST /api/groups/:id/announcements`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -323,24 +341,75 @@ pub struct OrdersResponse {
     pub orders: Vec<hub_chardata::read::Order>,
 }
 
-/// `GET /api/corporations/:id`: directors with their health, and each dataset's sync status.
+/// `GET /api/corporations`: the corporations of the caller's characters and every managed one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationsResponse {
+    pub corporations: Vec<hub_corpdata::corporations::CorporationSummary>,
+    /// Site admins register corporations.
+    pub is_site_admin: bool,
+    /// For site admins: corporations the hub knows (its users' characters are in them) that it
+    /// does not serve yet, to register by name.
+    pub known_unmanaged: Vec<hub_corpdata::corporations::CorporationSummary>,
+}
+
+/// `GET /api/corporations/recruiting`: the member corporations that recruit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct RecruitingResponse {
+    pub corporations: Vec<hub_corpdata::corporations::CorporationSummary>,
+}
+
+/// `POST /api/corporations` (site admins): a corporation to serve, with its flags and texts. Its
+/// name and ticker come from ESI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterCorporationBody {
+    pub corporation_id: i64,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub is_member: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub is_alt: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub is_special: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub is_recruiting: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub background_sync: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub short_description: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub description: Option<String>,
+}
+
+impl RegisterCorporationBody {
+    pub fn patch(&self) -> hub_corpdata::corporations::ManagedPatch {
+        hub_corpdata::corporations::ManagedPatch {
+            is_member: self.is_member,
+            is_alt: self.is_alt,
+            is_special: self.is_special,
+            background_sync: self.background_sync,
+            is_recruiting: self.is_recruiting,
+            short_description: self.short_description.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+/// `GET /api/corporations/:id` (its admins): what the hub knows of it, its directors with their
+/// health, and each dataset's sync status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct CorporationResponse {
     pub corporation_id: i64,
+    pub corporation: Option<hub_corpdata::corporations::CorporationSummary>,
     pub directors: Vec<hub_corpdata::Director>,
-    pub datasets: Vec<CorporationDatasetStatus>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(TS))]
-pub struct CorporationDatasetStatus {
-    pub dataset: String,
-    pub status: String,
-    pub message: Option<String>,
-    pub director_id: Option<i64>,
-    pub last_sync_at_ms: Option<i64>,
-    pub next_sync_at_ms: Option<i64>,
+    pub datasets: Vec<hub_corpdata::CorporationDatasetStatus>,
+    /// Site admins also change the member, alt, special and background-sync flags.
+    pub is_site_admin: bool,
+    /// The scopes a director's login must have granted.
+    pub director_scopes: Vec<String>,
 }
 
 /// `POST /api/corporations/:id/directors`.
@@ -358,11 +427,11 @@ fn first_priority() -> i64 {
     1
 }
 
-/// `GET /api/corporations/:id/members`.
+/// `GET /api/corporations/:id/members`: most recently logged in first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct CorporationMembersPage {
-    pub members: Vec<i64>,
+    pub members: Vec<hub_corpdata::corporations::MemberView>,
     pub total: i64,
     pub limit: i64,
     pub offset: i64,

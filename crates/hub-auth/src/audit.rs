@@ -1,5 +1,6 @@
-//! The audit log (`user_activity_log`): logins, failed logins, links, unlinks, transfers, logouts,
-//! session ends and admin actions. Entries name people and characters, never tokens.
+//! The audit log (`user_activity_log`): logins, failed and refused logins, links, unlinks,
+//! transfers, scope grants, logouts, session ends, site-admin grants and bans, and corporation
+//! changes (registrations, directors). Entries name people and characters, never tokens.
 
 use hub_domain::{CharacterId, UserId};
 use hub_ports::{PgError, PgValue, Postgres};
@@ -15,6 +16,21 @@ pub enum Action {
     Logout,
     SessionEnded,
     AdminAction,
+    /// A login of a banned user's character, refused.
+    LoginRefused,
+    /// A character granted more scopes (data access, corporation access).
+    ScopesGranted,
+    SiteAdminGranted,
+    SiteAdminRevoked,
+    /// A configured admin character logged in with another owner hash than at its bootstrap.
+    SiteAdminRefused,
+    UserDisabled,
+    UserEnabled,
+    CorporationRegistered,
+    CorporationUpdated,
+    CorporationUnregistered,
+    DirectorRegistered,
+    DirectorRemoved,
 }
 
 impl Action {
@@ -29,6 +45,18 @@ impl Action {
             Action::Logout => "logout",
             Action::SessionEnded => "session_ended",
             Action::AdminAction => "admin_action",
+            Action::LoginRefused => "login_refused",
+            Action::ScopesGranted => "scopes_granted",
+            Action::SiteAdminGranted => "site_admin_granted",
+            Action::SiteAdminRevoked => "site_admin_revoked",
+            Action::SiteAdminRefused => "site_admin_refused",
+            Action::UserDisabled => "user_disabled",
+            Action::UserEnabled => "user_enabled",
+            Action::CorporationRegistered => "corporation_registered",
+            Action::CorporationUpdated => "corporation_updated",
+            Action::CorporationUnregistered => "corporation_unregistered",
+            Action::DirectorRegistered => "director_registered",
+            Action::DirectorRemoved => "director_removed",
         }
     }
 }

@@ -4,11 +4,14 @@
 //!   authorize URL and the code exchange request (client credentials in HTTP Basic).
 //! - [`session`]: 128-bit session tokens of which only the SHA-256 is stored, idle and absolute
 //!   lifetimes, the `__Host-` cookie, and the per-session CSRF token.
+//! - [`accounts`]: users and their characters, site-admin bootstrap, transfers.
+//! - [`admin`]: site admins granting and revoking the right, and bans.
 //!
 //! Nothing here knows about workerd or a database driver.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod oauth;
 pub mod session;

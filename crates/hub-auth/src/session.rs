@@ -112,11 +112,14 @@ pub struct SessionRecord {
     pub idle_expires_at_ms: i64,
     pub absolute_expires_at_ms: i64,
     pub client: ClientInfo,
+    /// The account's site-admin right, read with the session (one query per request).
+    pub site_admin: bool,
 }
 
-const COLUMNS: &str = "id, user_id, (extract(epoch from created_at) * 1000)::bigint,
-    (extract(epoch from last_seen_at) * 1000)::bigint, (extract(epoch from idle_expires_at) * 1000)::bigint,
-    (extract(epoch from absolute_expires_at) * 1000)::bigint, ip, user_agent";
+/// Columns of `sessions s JOIN users u`.
+const COLUMNS: &str = "s.id, s.user_id, (extract(epoch from s.created_at) * 1000)::bigint,
+    (extract(epoch from s.last_seen_at) * 1000)::bigint, (extract(epoch from s.idle_expires_at) * 1000)::bigint,
+    (extract(epoch from s.absolute_expires_at) * 1000)::bigint, s.ip, s.user_agent, u.is_site_admin";
 
 fn record(row: &PgRow) -> Result<SessionRecord, PgError> {
     Ok(SessionRecord {
@@ -127,6 +130,7 @@ fn record(row: &PgRow) -> Result<SessionRecord, PgError> {
         idle_expires_at_ms: row.int(4)?,
         absolute_expires_at_ms: row.int(5)?,
         client: ClientInfo { ip: row.opt_text(6)?, user_agent: row.opt_text(7)? },
+        site_admin: row.boolean(8)?,
     })
 }
 
@@ -148,11 +152,12 @@ pub async fn create(
     let rows = pg
         .query(
             &format!(
-                "INSERT INTO sessions (id, user_id, token_sha256, created_at, last_seen_at, idle_expires_at,
+                "WITH s AS (INSERT INTO sessions (id, user_id, token_sha256, created_at, last_seen_at, idle_expires_at,
                     absolute_expires_at, ip, user_agent)
                  VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), to_timestamp($4::bigint / 1000.0),
                     to_timestamp($5::bigint / 1000.0), to_timestamp($6::bigint / 1000.0), $7, $8)
-                 RETURNING {COLUMNS}"
+                 RETURNING *)
+                 SELECT {COLUMNS} FROM s JOIN users u ON u.id = s.user_id"
             ),
             &[
                 PgValue::Uuid(random.uuid_v4()),
@@ -170,8 +175,9 @@ pub async fn create(
     Ok((token, record(row)?))
 }
 
-/// The live session a token names, or `Ok(None)` when it is unknown, ended or expired. Slides the
-/// idle expiry (never past the absolute one), writing at most once a minute per session.
+/// The live session a token names, or `Ok(None)` when it is unknown, ended or expired, or its user
+/// is banned. Slides the idle expiry (never past the absolute one), writing at most once a minute
+/// per session.
 pub async fn authenticate(
     pg: &impl Postgres,
     clock: &impl Clock,
@@ -182,10 +188,10 @@ pub async fn authenticate(
     let rows = pg
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM sessions
-                 WHERE token_sha256 = $1 AND ended_at IS NULL
-                   AND idle_expires_at > to_timestamp($2::bigint / 1000.0)
-                   AND absolute_expires_at > to_timestamp($2::bigint / 1000.0)"
+                "SELECT {COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_sha256 = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL
+                   AND s.idle_expires_at > to_timestamp($2::bigint / 1000.0)
+                   AND s.absolute_expires_at > to_timestamp($2::bigint / 1000.0)"
             ),
             &[PgValue::Bytes(token.sha256().to_vec()), PgValue::Int(now)],
         )
@@ -207,19 +213,54 @@ pub async fn authenticate(
     Ok(Some(session))
 }
 
+/// Sessions that ended, by user: whose notification sockets must close.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ended(pub Vec<(UserId, Uuid)>);
+
+impl Ended {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn extend(&mut self, other: Ended) {
+        self.0.extend(other.0);
+    }
+
+    /// The ended session ids of each user.
+    pub fn by_user(&self) -> Vec<(UserId, Vec<Uuid>)> {
+        let mut grouped: Vec<(UserId, Vec<Uuid>)> = Vec::new();
+        for (user, session) in &self.0 {
+            match grouped.iter_mut().find(|(u, _)| u == user) {
+                Some((_, ids)) => ids.push(*session),
+                None => grouped.push((*user, vec![*session])),
+            }
+        }
+        grouped
+    }
+}
+
+fn ended_rows(rows: &[PgRow]) -> Result<Ended, PgError> {
+    rows.iter().map(|r| Ok((UserId(r.uuid(1)?), r.uuid(0)?))).collect::<Result<_, _>>().map(Ended)
+}
+
 /// Ends one session. With `owner`, only if it belongs to that user (a user ending their own).
-/// Returns whether a live session was ended.
+/// Returns the session ended: empty when there was no such live session.
 pub async fn end(
     pg: &impl Postgres,
     clock: &impl Clock,
     session_id: Uuid,
     owner: Option<UserId>,
     reason: &str,
-) -> Result<bool, PgError> {
-    let changed = pg
-        .execute(
+) -> Result<Ended, PgError> {
+    let rows = pg
+        .query(
             "UPDATE sessions SET ended_at = to_timestamp($2::bigint / 1000.0), end_reason = $3
-             WHERE id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR user_id = $4)",
+             WHERE id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR user_id = $4)
+             RETURNING id, user_id",
             &[
                 PgValue::Uuid(session_id),
                 PgValue::Int(clock.now_ms()),
@@ -228,29 +269,32 @@ pub async fn end(
             ],
         )
         .await?;
-    Ok(changed == 1)
+    ended_rows(&rows)
 }
 
 /// Ends every live session of a user (a transfer of a character, a ban, an admin), except `keep`.
-/// Returns how many ended.
+/// Returns the sessions ended.
 pub async fn end_all_for_user(
     pg: &impl Postgres,
     clock: &impl Clock,
     user_id: UserId,
     keep: Option<Uuid>,
     reason: &str,
-) -> Result<u64, PgError> {
-    pg.execute(
-        "UPDATE sessions SET ended_at = to_timestamp($2::bigint / 1000.0), end_reason = $3
-         WHERE user_id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR id <> $4)",
-        &[
-            PgValue::Uuid(user_id.0),
-            PgValue::Int(clock.now_ms()),
-            PgValue::Text(reason.to_owned()),
-            keep.map_or(PgValue::Null, PgValue::Uuid),
-        ],
-    )
-    .await
+) -> Result<Ended, PgError> {
+    let rows = pg
+        .query(
+            "UPDATE sessions SET ended_at = to_timestamp($2::bigint / 1000.0), end_reason = $3
+             WHERE user_id = $1 AND ended_at IS NULL AND ($4::uuid IS NULL OR id <> $4)
+             RETURNING id, user_id",
+            &[
+                PgValue::Uuid(user_id.0),
+                PgValue::Int(clock.now_ms()),
+                PgValue::Text(reason.to_owned()),
+                keep.map_or(PgValue::Null, PgValue::Uuid),
+            ],
+        )
+        .await?;
+    ended_rows(&rows)
 }
 
 /// A user's live sessions, most recently seen first.
@@ -262,11 +306,11 @@ pub async fn list_for_user(
     let rows = pg
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM sessions
-                 WHERE user_id = $1 AND ended_at IS NULL
-                   AND idle_expires_at > to_timestamp($2::bigint / 1000.0)
-                   AND absolute_expires_at > to_timestamp($2::bigint / 1000.0)
-                 ORDER BY last_seen_at DESC, id"
+                "SELECT {COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.user_id = $1 AND s.ended_at IS NULL
+                   AND s.idle_expires_at > to_timestamp($2::bigint / 1000.0)
+                   AND s.absolute_expires_at > to_timestamp($2::bigint / 1000.0)
+                 ORDER BY s.last_seen_at DESC, s.id"
             ),
             &[PgValue::Uuid(user_id.0), PgValue::Int(clock.now_ms())],
         )

@@ -8,6 +8,7 @@
 
 use hub_db::in_transaction;
 use hub_domain::notification::NewNotification;
+use hub_domain::scopes;
 use hub_domain::{CharacterId, UserId};
 use hub_esi::{EsiError, Fetch, Priority, Route};
 use hub_ports::{PgError, PgValue, Postgres};
@@ -19,6 +20,9 @@ use serde::{Deserialize, Serialize};
 pub enum Dataset {
     /// Name, corporation and alliance (public, no scope).
     Public,
+    /// The character's roles in its corporation, read with its own token: what corporation rights
+    /// derive from. Runs after `Public`, whose corporation it is recorded for.
+    Roles,
     Wallet,
     WalletJournal,
     Assets,
@@ -31,8 +35,9 @@ pub enum Dataset {
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 10] = [
+    pub const ALL: [Dataset; 11] = [
         Dataset::Public,
+        Dataset::Roles,
         Dataset::Wallet,
         Dataset::WalletJournal,
         Dataset::Assets,
@@ -47,6 +52,7 @@ impl Dataset {
     pub fn as_str(self) -> &'static str {
         match self {
             Dataset::Public => "public",
+            Dataset::Roles => "roles",
             Dataset::Wallet => "wallet",
             Dataset::WalletJournal => "wallet_journal",
             Dataset::Assets => "assets",
@@ -67,13 +73,14 @@ impl Dataset {
     pub fn scope(self) -> Option<&'static str> {
         match self {
             Dataset::Public | Dataset::CorporationHistory | Dataset::Portrait => None,
+            Dataset::Roles => Some(scopes::CORPORATION_ROLES),
             Dataset::Wallet | Dataset::WalletJournal | Dataset::Transactions => {
-                Some("esi-wallet.read_character_wallet.v1")
+                Some(scopes::CHARACTER_WALLET)
             }
-            Dataset::Assets => Some("esi-assets.read_assets.v1"),
-            Dataset::Skills => Some("esi-skills.read_skills.v1"),
-            Dataset::SkillQueue => Some("esi-skills.read_skillqueue.v1"),
-            Dataset::Orders => Some("esi-markets.read_character_orders.v1"),
+            Dataset::Assets => Some(scopes::CHARACTER_ASSETS),
+            Dataset::Skills => Some(scopes::CHARACTER_SKILLS),
+            Dataset::SkillQueue => Some(scopes::CHARACTER_SKILL_QUEUE),
+            Dataset::Orders => Some(scopes::CHARACTER_ORDERS),
         }
     }
 
@@ -81,6 +88,7 @@ impl Dataset {
         let id = character.0;
         match self {
             Dataset::Public => format!("/characters/{id}/"),
+            Dataset::Roles => format!("/characters/{id}/roles/"),
             Dataset::Wallet => format!("/characters/{id}/wallet/"),
             Dataset::WalletJournal => format!("/characters/{id}/wallet/journal/"),
             Dataset::Assets => format!("/characters/{id}/assets/"),
@@ -131,6 +139,22 @@ pub struct Synced {
     pub rows: usize,
     /// People to tell (group changes caused by new affiliations).
     pub notify: Vec<NewNotification>,
+    /// What the roles dataset recorded (`None` for other datasets, or before the character's
+    /// corporation is known).
+    pub roles: Option<RolesFact>,
+}
+
+/// A character's corporation roles as just read from ESI, for the corporation it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolesFact {
+    pub corporation_id: i64,
+    pub roles: Vec<String>,
+}
+
+impl RolesFact {
+    pub fn is_director(&self) -> bool {
+        self.roles.iter().any(|r| r == "Director")
+    }
 }
 
 #[allow(clippy::needless_pass_by_value)] // a map_err function
@@ -149,8 +173,13 @@ pub async fn sync(
     let route = dataset.route(character, access_token);
     if matches!(dataset, Dataset::WalletJournal | Dataset::Assets) {
         let paged = esi.get_all_pages(&route).await?;
-        let mut synced =
-            Synced { changed: paged.changed, next_at_ms: paged.expires_at_ms, rows: 0, notify: Vec::new() };
+        let mut synced = Synced {
+            changed: paged.changed,
+            next_at_ms: paged.expires_at_ms,
+            rows: 0,
+            notify: Vec::new(),
+            roles: None,
+        };
         if paged.changed {
             let mut items = Vec::new();
             for page in &paged.pages {
@@ -172,7 +201,15 @@ pub async fn sync(
         next_at_ms: fetched.expires_at_ms,
         rows: 0,
         notify: Vec::new(),
+        roles: None,
     };
+    if dataset == Dataset::Roles {
+        // Written on every run, changed or not: the sync time is what keeps the fact fresh, and a
+        // change of corporation since the last run re-attributes it.
+        synced.roles = store_roles(pg, character, &fetched.body).await?;
+        synced.rows = usize::from(synced.roles.is_some());
+        return Ok(synced);
+    }
     if !synced.changed {
         return Ok(synced);
     }
@@ -263,8 +300,8 @@ async fn store_single(
             )
             .await?;
         }
-        Dataset::WalletJournal | Dataset::Assets => {
-            return Err(SyncError::Malformed("paged datasets are stored page by page".into()));
+        Dataset::WalletJournal | Dataset::Assets | Dataset::Roles => {
+            return Err(SyncError::Malformed("this dataset is stored on its own".into()));
         }
     }
     Ok((rows, Vec::new()))
@@ -334,7 +371,45 @@ struct PublicInfo {
     alliance_id: Option<i64>,
 }
 
-/// Stores the character's affiliation; when it changed, the user's group memberships follow.
+#[derive(Deserialize)]
+struct Roles {
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Records the character's roles for the corporation it is in now; `Ok(None)` while that
+/// corporation is unknown (the public info has not synced yet).
+async fn store_roles(
+    pg: &impl Postgres,
+    character: CharacterId,
+    body: &[u8],
+) -> Result<Option<RolesFact>, SyncError> {
+    let roles: Roles = serde_json::from_slice(body).map_err(malformed)?;
+    let rows = pg
+        .query(
+            "INSERT INTO character_roles (character_id, corporation_id, roles, synced_at)
+             SELECT id, corporation_id, $2, now() FROM characters WHERE id = $1 AND corporation_id IS NOT NULL
+             ON CONFLICT (character_id) DO UPDATE SET corporation_id = excluded.corporation_id, roles = excluded.roles,
+                synced_at = excluded.synced_at
+             RETURNING corporation_id",
+            &[PgValue::Int(character.0), PgValue::TextArray(roles.roles.clone())],
+        )
+        .await?;
+    Ok(rows
+        .first()
+        .map(|r| r.int(0))
+        .transpose()?
+        .map(|corporation_id| RolesFact { corporation_id, roles: roles.roles }))
+}
+
+/// Forgets a character's roles: they can no longer be verified (its token died or lost the scope).
+pub async fn clear_roles(pg: &impl Postgres, character: CharacterId) -> Result<(), PgError> {
+    pg.execute("DELETE FROM character_roles WHERE character_id = $1", &[PgValue::Int(character.0)]).await?;
+    Ok(())
+}
+
+/// Stores the character's affiliation; when it changed, the user's group memberships follow, and
+/// the roles recorded for the previous corporation are forgotten.
 async fn store_public(
     pg: &impl Postgres,
     character: CharacterId,
@@ -354,6 +429,11 @@ async fn store_public(
         )
         .await?;
     let Some(row) = changed.first() else { return Ok(Vec::new()) };
+    pg.execute(
+        "DELETE FROM character_roles WHERE character_id = $1 AND corporation_id <> $2",
+        &[PgValue::Int(character.0), PgValue::Int(info.corporation_id)],
+    )
+    .await?;
     let PgValue::Uuid(user) = row.get(0)? else { return Err(PgError::RowShape("user_id".into()).into()) };
     let outcome = hub_groups::reevaluate_user(pg, UserId(*user)).await?;
     Ok(outcome.notify)

@@ -162,3 +162,66 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
     let status = read::sync_status(&pg, character).await.unwrap();
     assert_eq!((status[0].dataset.as_str(), status[0].next_sync_at_ms), ("assets", Some(1_800_000_000_000)));
 }
+
+async fn roles_of(pg: &impl Postgres, character: i64) -> Option<(i64, Vec<String>)> {
+    let rows = pg
+        .query(
+            "SELECT corporation_id, roles FROM character_roles WHERE character_id = $1",
+            &[PgValue::Int(character)],
+        )
+        .await
+        .unwrap();
+    rows.first().map(|r| {
+        let roles = match r.get(1).unwrap() {
+            PgValue::TextArray(roles) => roles.clone(),
+            other => panic!("{other:?}"),
+        };
+        (r.int(0).unwrap(), roles)
+    })
+}
+
+#[tokio::test]
+async fn roles_are_recorded_for_the_current_corporation_and_forgotten_when_it_changes() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let user = OsRandom.uuid_v4();
+    pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(user)]).await.unwrap();
+    pg.execute(
+        "INSERT INTO characters (id, user_id, name, owner_hash) VALUES (88, $1, 'Director', 'h')",
+        &[PgValue::Uuid(user)],
+    )
+    .await
+    .unwrap();
+    let character = CharacterId(88);
+    let esi = FakeEsi::default();
+    esi.set("/characters/88/roles/", vec![r#"{"roles":["Director","Accountant"]}"#.into()], true);
+
+    // Before the public info synced, the corporation is unknown: nothing is attributed.
+    let synced = sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();
+    assert_eq!(synced.roles, None);
+    assert_eq!(roles_of(&pg, 88).await, None);
+
+    esi.set("/characters/88/", vec![r#"{"name":"Director","corporation_id":98000010}"#.into()], true);
+    sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    let synced = sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();
+    let fact = synced.roles.expect("recorded");
+    assert_eq!(fact.corporation_id, 98_000_010);
+    assert!(fact.is_director());
+    // An unchanged answer (a 304) still refreshes the fact's sync time.
+    pg.execute("UPDATE character_roles SET synced_at = now() - interval '1 day'", &[]).await.unwrap();
+    esi.set("/characters/88/roles/", vec![r#"{"roles":["Director","Accountant"]}"#.into()], false);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();
+    let fresh =
+        pg.query("SELECT synced_at > now() - interval '1 minute' FROM character_roles", &[]).await.unwrap();
+    assert_eq!(fresh[0].0[0], PgValue::Bool(true));
+
+    // The character moves: the old corporation's roles are forgotten at once.
+    esi.set("/characters/88/", vec![r#"{"name":"Director","corporation_id":98000020}"#.into()], true);
+    sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    assert_eq!(roles_of(&pg, 88).await, None, "roles of the old corporation give nothing");
+    esi.set("/characters/88/roles/", vec![r#"{"roles":[]}"#.into()], true);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();
+    assert_eq!(roles_of(&pg, 88).await, Some((98_000_020, vec![])));
+    hub_chardata::clear_roles(&pg, character).await.unwrap();
+    assert_eq!(roles_of(&pg, 88).await, None);
+}

@@ -5,11 +5,19 @@
 //! - fails over to the next director only when a director's access is gone: 403 (role lost) or
 //!   `invalid_grant` (token dead). 420, 5xx and timeouts are ESI's trouble, not the director's:
 //!   the sync stops and retries later, nobody fails over, nobody is blamed;
-//! - marks a director unhealthy after [`UNHEALTHY_AFTER`] consecutive failures; one success heals.
+//! - marks a director unhealthy after [`UNHEALTHY_AFTER`] consecutive failures; one success heals;
+//! - skips directors of banned users, and removes from rotation ([`remove_lost_directors`]) those
+//!   whose verified facts say they left the corporation or lost the role.
+//!
+//! Who may administer a corporation is [`rights`]; the corporations the hub serves and what users
+//! see of them are [`corporations`].
 #![forbid(unsafe_code)]
 #![allow(async_fn_in_trait)]
 
-use hub_domain::CharacterId;
+pub mod corporations;
+pub mod rights;
+
+use hub_domain::{CharacterId, UserId};
 use hub_esi::EsiError;
 use hub_ports::{PgError, PgRow, PgValue, Postgres};
 use serde::Serialize;
@@ -28,6 +36,8 @@ pub struct Director {
     pub last_success_at_ms: Option<i64>,
     pub last_failure_at_ms: Option<i64>,
     pub last_used_at_ms: Option<i64>,
+    /// Its user is banned: it is not used while the ban lasts.
+    pub suspended: bool,
 }
 
 /// Why a director could not fetch.
@@ -68,6 +78,7 @@ fn row(r: &PgRow) -> Result<Director, PgError> {
         last_success_at_ms: r.opt_int(6)?,
         last_failure_at_ms: r.opt_int(7)?,
         last_used_at_ms: r.opt_int(8)?,
+        suspended: r.boolean(9)?,
     })
 }
 
@@ -76,8 +87,9 @@ pub async fn directors(pg: &impl Postgres, corporation: i64) -> Result<Vec<Direc
         .query(
             "SELECT d.character_id, c.name, d.priority::bigint, d.consecutive_failures::bigint, d.healthy, d.last_error,
                 (extract(epoch from d.last_success_at) * 1000)::bigint, (extract(epoch from d.last_failure_at) * 1000)::bigint,
-                (extract(epoch from d.last_used_at) * 1000)::bigint
+                (extract(epoch from d.last_used_at) * 1000)::bigint, coalesce(u.disabled_at IS NOT NULL, false)
              FROM corporation_directors d LEFT JOIN characters c ON c.id = d.character_id
+             LEFT JOIN users u ON u.id = c.user_id
              WHERE d.corporation_id = $1 ORDER BY d.priority, d.character_id",
             &[PgValue::Int(corporation)],
         )
@@ -156,7 +168,7 @@ where
     F: Fn(CharacterId, String) -> Fut,
     Fut: std::future::Future<Output = Result<T, EsiError>>,
 {
-    let all = directors(pg, corporation).await?;
+    let all: Vec<Director> = directors(pg, corporation).await?.into_iter().filter(|d| !d.suspended).collect();
     if all.is_empty() {
         return Err(CorpSyncError::NoDirector);
     }
@@ -181,6 +193,156 @@ where
         }
     }
     Err(CorpSyncError::AllDirectorsFailed(last_error))
+}
+
+/// Why a director left the rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostBecause {
+    /// The character is in another corporation now.
+    LeftCorporation,
+    /// Its roles, freshly read from ESI, no longer include Director (and it is not the CEO).
+    LostRole,
+}
+
+impl LostBecause {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LostBecause::LeftCorporation => "the character left the corporation",
+            LostBecause::LostRole => "the character no longer holds the Director role",
+        }
+    }
+}
+
+/// A director taken out of rotation, with whom to tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedDirector {
+    pub character_id: CharacterId,
+    pub character_name: String,
+    pub owner: UserId,
+    pub because: LostBecause,
+}
+
+/// Removes the directors whose verified facts say they lost their access: the character is in
+/// another corporation, or its fresh roles hold no Director (and it is not the CEO). Directors
+/// whose facts are stale stay: failover handles a 403, and they are not blamed for ESI's silence.
+pub async fn remove_lost_directors(
+    pg: &impl Postgres,
+    corporation: i64,
+) -> Result<Vec<RemovedDirector>, PgError> {
+    let rows = pg
+        .query(
+            &format!(
+                "SELECT d.character_id, c.name, c.user_id,
+                    c.corporation_id IS NOT NULL AND c.corporation_id <> $1,
+                    coalesce(r.corporation_id = $1 AND r.synced_at > now() - interval '{fresh}', false),
+                    coalesce('{director}' = ANY (r.roles), false),
+                    coalesce(e.ceo_id = c.id AND e.synced_at > now() - interval '{fresh}', false)
+                 FROM corporation_directors d JOIN characters c ON c.id = d.character_id
+                 LEFT JOIN character_roles r ON r.character_id = c.id
+                 LEFT JOIN eve_corporations e ON e.corporation_id = $1
+                 WHERE d.corporation_id = $1",
+                fresh = rights::FRESH_FOR,
+                director = rights::DIRECTOR_ROLE
+            ),
+            &[PgValue::Int(corporation)],
+        )
+        .await?;
+    let mut removed = Vec::new();
+    for row in &rows {
+        let (left, fresh_roles, director, ceo) =
+            (row.boolean(3)?, row.boolean(4)?, row.boolean(5)?, row.boolean(6)?);
+        let because = if left {
+            LostBecause::LeftCorporation
+        } else if fresh_roles && !director && !ceo {
+            LostBecause::LostRole
+        } else {
+            continue;
+        };
+        let character_id = CharacterId(row.int(0)?);
+        pg.execute(
+            "DELETE FROM corporation_directors WHERE corporation_id = $1 AND character_id = $2",
+            &[PgValue::Int(corporation), PgValue::Int(character_id.0)],
+        )
+        .await?;
+        removed.push(RemovedDirector {
+            character_id,
+            character_name: row.text(1)?,
+            owner: UserId(row.uuid(2)?),
+            because,
+        });
+    }
+    Ok(removed)
+}
+
+/// Registers (or re-prioritises) a director; the caller verified its role and scopes.
+pub async fn register_director(
+    pg: &impl Postgres,
+    corporation: i64,
+    character: CharacterId,
+    priority: i64,
+    by: UserId,
+) -> Result<(), PgError> {
+    pg.execute(
+        "INSERT INTO corporation_directors (corporation_id, character_id, priority, added_by) VALUES ($1, $2, $3::bigint, $4)
+         ON CONFLICT (corporation_id, character_id) DO UPDATE SET priority = excluded.priority",
+        &[PgValue::Int(corporation), PgValue::Int(character.0), PgValue::Int(priority), PgValue::Uuid(by.0)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes a director; `Ok(false)` when there was none.
+pub async fn unregister_director(
+    pg: &impl Postgres,
+    corporation: i64,
+    character: CharacterId,
+) -> Result<bool, PgError> {
+    let removed = pg
+        .execute(
+            "DELETE FROM corporation_directors WHERE corporation_id = $1 AND character_id = $2",
+            &[PgValue::Int(corporation), PgValue::Int(character.0)],
+        )
+        .await?;
+    Ok(removed == 1)
+}
+
+/// Each dataset's last sync of a corporation.
+pub async fn sync_statuses(
+    pg: &impl Postgres,
+    corporation: i64,
+) -> Result<Vec<CorporationDatasetStatus>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT dataset, status, message, director_id, (extract(epoch from last_sync_at) * 1000)::bigint,
+                (extract(epoch from next_sync_at) * 1000)::bigint FROM corporation_sync_status
+             WHERE corporation_id = $1 ORDER BY dataset",
+            &[PgValue::Int(corporation)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CorporationDatasetStatus {
+                dataset: r.text(0)?,
+                status: r.text(1)?,
+                message: r.opt_text(2)?,
+                director_id: r.opt_int(3)?,
+                last_sync_at_ms: r.opt_int(4)?,
+                next_sync_at_ms: r.opt_int(5)?,
+            })
+        })
+        .collect()
+}
+
+/// How a corporation dataset last synced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CorporationDatasetStatus {
+    pub dataset: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub director_id: Option<i64>,
+    pub last_sync_at_ms: Option<i64>,
+    pub next_sync_at_ms: Option<i64>,
 }
 
 /// Stores the member list (replacing the previous one, in one statement pair).
@@ -255,6 +417,7 @@ mod tests {
             last_success_at_ms: None,
             last_failure_at_ms: None,
             last_used_at_ms: used,
+            suspended: false,
         }
     }
 

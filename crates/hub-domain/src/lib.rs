@@ -7,6 +7,7 @@
 pub mod health;
 pub mod ids;
 pub mod notification;
+pub mod scopes;
 pub mod service;
 
 pub use ids::{CharacterId, CorporationId, UserId};

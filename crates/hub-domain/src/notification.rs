@@ -20,6 +20,8 @@ pub enum NotificationKind {
     GroupDeleted,
     TokenInvalid,
     CharacterTransferred,
+    /// A director of a corporation left the rotation (it left the corporation or lost the role).
+    DirectorRemoved,
 }
 
 /// A notification to store and deliver to one user.

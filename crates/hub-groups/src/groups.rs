@@ -186,9 +186,15 @@ pub async fn delete_group(pg: &impl Postgres, caller: &Caller, id: Uuid) -> Resu
     .await
 }
 
+/// The group's members who count: banned users' memberships stay recorded but give nothing.
 async fn member_ids(pg: &impl Postgres, group_id: Uuid) -> Result<Vec<UserId>> {
-    let rows =
-        pg.query("SELECT user_id FROM group_members WHERE group_id = $1", &[PgValue::Uuid(group_id)]).await?;
+    let rows = pg
+        .query(
+            "SELECT m.user_id FROM group_members m JOIN users u ON u.id = m.user_id AND u.disabled_at IS NULL
+             WHERE m.group_id = $1",
+            &[PgValue::Uuid(group_id)],
+        )
+        .await?;
     Ok(rows.iter().map(|r| r.uuid(0).map(UserId)).collect::<std::result::Result<_, _>>()?)
 }
 

@@ -25,6 +25,7 @@ pub struct GroupView {
     pub is_member: bool,
     pub is_admin: bool,
     pub is_owner: bool,
+    /// Members who count (banned users' memberships are suspended).
     pub member_count: i64,
     /// The caller asked to join and waits for a decision.
     pub has_pending_request: bool,
@@ -62,7 +63,8 @@ pub async fn list_groups(
              FROM groups g
              LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = $1
              LEFT JOIN group_admins a ON a.group_id = g.id AND a.user_id = $1
-             LEFT JOIN (SELECT group_id, count(*) AS members FROM group_members GROUP BY group_id) mc
+             LEFT JOIN (SELECT gm.group_id, count(*) AS members FROM group_members gm
+                    JOIN users mu ON mu.id = gm.user_id AND mu.disabled_at IS NULL GROUP BY gm.group_id) mc
                 ON mc.group_id = g.id
              LEFT JOIN users ou ON ou.id = g.owner_id
              LEFT JOIN characters oc ON oc.id = ou.main_character_id
@@ -151,6 +153,8 @@ pub struct Member {
     /// How they got in: manual, approval, invitation, code, rule, owner.
     pub source: String,
     pub joined_at_ms: i64,
+    /// The user is banned: the membership stays recorded but gives nothing until the ban is lifted.
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -178,7 +182,7 @@ pub async fn members(
         .query(
             &format!(
                 "SELECT m.user_id, c.id, c.name, m.user_id = g.owner_id, a.user_id IS NOT NULL, m.source, {},
-                    count(*) OVER ()
+                    count(*) OVER (), u.disabled_at IS NOT NULL
                  FROM group_members m
                  JOIN groups g ON g.id = m.group_id
                  JOIN users u ON u.id = m.user_id
@@ -211,6 +215,7 @@ pub async fn members(
                 role,
                 source: row.text(5)?,
                 joined_at_ms: row.int(6)?,
+                suspended: row.boolean(8)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

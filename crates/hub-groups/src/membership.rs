@@ -268,11 +268,16 @@ pub async fn request_join(
     .await
 }
 
-/// Withdraws one's own pending request.
-pub async fn cancel_request(pg: &impl Postgres, caller: &Caller, request_id: Uuid) -> Result<()> {
+/// Withdraws one's own pending request to join `group_id`.
+pub async fn cancel_request(
+    pg: &impl Postgres,
+    caller: &Caller,
+    group_id: Uuid,
+    request_id: Uuid,
+) -> Result<()> {
     in_transaction(pg, |pg| async move {
         let request = load_request(pg, request_id, true).await?;
-        if request.user_id != caller.user_id {
+        if request.user_id != caller.user_id || request.group_id != group_id {
             return Err(GroupError::NotFound("no such join request".into()));
         }
         if request.status != "pending" {
@@ -306,15 +311,20 @@ pub async fn list_requests(pg: &impl Postgres, caller: &Caller, group_id: Uuid) 
     Ok(rows.iter().map(request_row).collect::<std::result::Result<_, _>>()?)
 }
 
-/// Approves (the requester becomes a member) or rejects a pending request; the requester is told.
+/// Approves (the requester becomes a member) or rejects a pending request to join `group_id`; the
+/// requester is told. A request of another group is not found, and nothing changes.
 pub async fn decide_request(
     pg: &impl Postgres,
     caller: &Caller,
+    group_id: Uuid,
     request_id: Uuid,
     approve: bool,
 ) -> Result<Outcome<JoinRequest>> {
     in_transaction(pg, |pg| async move {
         let request = load_request(pg, request_id, true).await?;
+        if request.group_id != group_id {
+            return Err(GroupError::NotFound("no such join request in this group".into()));
+        }
         let group = load_group(pg, caller, request.group_id, true)
             .await
             .map_err(|_| GroupError::NotFound("no such join request".into()))?;
@@ -517,10 +527,19 @@ pub async fn respond_invitation(
     .await
 }
 
-/// Withdraws a pending invitation (managers).
-pub async fn revoke_invitation(pg: &impl Postgres, caller: &Caller, invitation_id: Uuid) -> Result<()> {
+/// Withdraws a pending invitation to `group_id` (managers). An invitation of another group is not
+/// found, and nothing changes.
+pub async fn revoke_invitation(
+    pg: &impl Postgres,
+    caller: &Caller,
+    group_id: Uuid,
+    invitation_id: Uuid,
+) -> Result<()> {
     in_transaction(pg, |pg| async move {
-        let (group_id, _, status) = pending_invitation(pg, invitation_id).await?;
+        let (invited_to, _, status) = pending_invitation(pg, invitation_id).await?;
+        if invited_to != group_id {
+            return Err(GroupError::NotFound("no such invitation in this group".into()));
+        }
         let group = load_group(pg, caller, group_id, true).await?;
         group.require_manager(caller)?;
         if status != "pending" {

@@ -110,9 +110,15 @@ pub(crate) async fn is_member(pg: &impl Postgres, group_id: Uuid, user: UserId) 
 }
 
 /// The owner and admins of a group: who hears about join requests.
+/// The owner and admins to tell about the group (banned admins hear nothing).
 pub(crate) async fn managers(pg: &impl Postgres, group: &GroupRow) -> Result<Vec<UserId>> {
-    let rows =
-        pg.query("SELECT user_id FROM group_admins WHERE group_id = $1", &[PgValue::Uuid(group.id)]).await?;
+    let rows = pg
+        .query(
+            "SELECT a.user_id FROM group_admins a JOIN users u ON u.id = a.user_id AND u.disabled_at IS NULL
+             WHERE a.group_id = $1",
+            &[PgValue::Uuid(group.id)],
+        )
+        .await?;
     let mut users = vec![group.owner_id];
     for row in &rows {
         let user = UserId(row.uuid(0)?);

@@ -174,21 +174,29 @@ async fn every_way_in_and_out_with_roles_notifications_and_the_log() {
         conflict,
         "one pending request",
     );
-    assert_err(decide_request(&pg, &bob, asked.value.id, true).await, forbidden, "outsiders do not decide");
-    let approved = decide_request(&pg, &owner, asked.value.id, true).await.unwrap();
+    assert_err(
+        decide_request(&pg, &bob, approval, asked.value.id, true).await,
+        forbidden,
+        "outsiders do not decide",
+    );
+    let approved = decide_request(&pg, &owner, approval, asked.value.id, true).await.unwrap();
     assert_eq!(approved.value.status, "approved");
     assert_eq!(
         (approved.notify[0].user_id, approved.notify[0].kind),
         (alice.user_id, NotificationKind::RequestApproved)
     );
-    assert_err(decide_request(&pg, &owner, asked.value.id, false).await, conflict, "decided twice");
+    assert_err(decide_request(&pg, &owner, approval, asked.value.id, false).await, conflict, "decided twice");
     // Rejection and cancellation.
     let bobs = request_join(&pg, &OsRandom, &bob, approval, "").await.unwrap();
-    let rejected = decide_request(&pg, &owner, bobs.value.id, false).await.unwrap();
+    let rejected = decide_request(&pg, &owner, approval, bobs.value.id, false).await.unwrap();
     assert_eq!(rejected.notify[0].kind, NotificationKind::RequestRejected);
     let again = request_join(&pg, &OsRandom, &bob, approval, "please").await.unwrap();
-    cancel_request(&pg, &bob, again.value.id).await.unwrap();
-    assert_err(cancel_request(&pg, &alice, again.value.id).await, not_found, "someone else's request");
+    cancel_request(&pg, &bob, approval, again.value.id).await.unwrap();
+    assert_err(
+        cancel_request(&pg, &alice, approval, again.value.id).await,
+        not_found,
+        "someone else's request",
+    );
 
     // Invitations: by character; accept and decline.
     assert_err(invite(&pg, &OsRandom, &alice, invite_only, 13).await, forbidden, "members do not invite");
@@ -473,4 +481,107 @@ async fn racing_joins_make_one_membership() {
         .await
         .unwrap();
     assert_eq!(count[0].0[0], PgValue::Int(2));
+}
+
+/// Rows of one table whose `status` column is `status`.
+async fn with_status(pg: &impl Postgres, table: &str, status: &str) -> i64 {
+    let rows = pg
+        .query(&format!("SELECT count(*) FROM {table} WHERE status = $1"), &[PgValue::Text(status.into())])
+        .await
+        .unwrap();
+    rows[0].int(0).unwrap()
+}
+
+#[tokio::test]
+async fn every_path_id_is_checked_before_anything_changes() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let admin = Caller { site_admin: true, ..user(&pg, 1, None, None).await };
+    let owner = user(&pg, 2, None, None).await;
+    let alice = user(&pg, 3, None, None).await;
+    let cat = category(&pg, &admin, "Ops", CategoryPermission::Anyone).await;
+    // The owner runs two groups; alice asks to join one and is invited to the other.
+    let mine = group(&pg, &owner, cat.id, "Mine", Visibility::Public, JoinMode::Approval).await;
+    let other = group(&pg, &owner, cat.id, "Other", Visibility::Public, JoinMode::InvitationOnly).await;
+    let asked = request_join(&pg, &OsRandom, &alice, mine, "").await.unwrap().value;
+    let invited = invite(&pg, &OsRandom, &owner, other, 3).await.unwrap().value;
+
+    // The right objects under the wrong group: 404, and nothing is decided, cancelled or revoked.
+    for approve in [true, false] {
+        assert_err(
+            decide_request(&pg, &owner, other, asked.id, approve).await,
+            not_found,
+            "request of another group",
+        );
+    }
+    assert_err(cancel_request(&pg, &alice, other, asked.id).await, not_found, "cancel under another group");
+    assert_err(
+        revoke_invitation(&pg, &owner, mine, invited.id).await,
+        not_found,
+        "revoke under another group",
+    );
+    assert_eq!(with_status(&pg, "group_join_requests", "pending").await, 1, "the request is untouched");
+    assert_eq!(with_status(&pg, "group_invitations", "pending").await, 1, "the invitation is untouched");
+    let members = members(&pg, &owner, mine, 50, 0).await.unwrap();
+    assert_eq!(members.total, 1, "nobody joined: {members:?}");
+
+    // Under the right group they work.
+    decide_request(&pg, &owner, mine, asked.id, true).await.unwrap();
+    revoke_invitation(&pg, &owner, other, invited.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_banned_users_memberships_stay_recorded_but_give_nothing() {
+    let db = TestDatabase::create().await;
+    let pg = connect(&db.url).await.unwrap();
+    let admin = Caller { site_admin: true, ..user(&pg, 1, None, None).await };
+    let owner = user(&pg, 2, None, None).await;
+    let banned = user(&pg, 3, None, None).await;
+    let cat = category(&pg, &admin, "Ops", CategoryPermission::Anyone).await;
+    let open = group(&pg, &owner, cat.id, "Fleet", Visibility::Public, JoinMode::Open).await;
+    join(&pg, &banned, open).await.unwrap();
+    add_admin(&pg, &owner, open, banned.user_id).await.unwrap();
+    let ban = |disabled: bool| {
+        let sql = if disabled {
+            "UPDATE users SET disabled_at = now() WHERE id = $1"
+        } else {
+            "UPDATE users SET disabled_at = NULL WHERE id = $1"
+        };
+        let pg = &pg;
+        async move { pg.execute(sql, &[PgValue::Uuid(banned.user_id.0)]).await.unwrap() }
+    };
+    ban(true).await;
+
+    let listed = list_groups(&pg, &owner, &GroupFilter { group_id: Some(open), ..GroupFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(listed[0].member_count, 1, "the banned member does not count");
+    let page = members(&pg, &owner, open, 50, 0).await.unwrap();
+    let suspended: Vec<bool> = page.members.iter().map(|m| m.suspended).collect();
+    assert_eq!(page.total, 2, "still recorded: {page:?}");
+    assert!(suspended.contains(&true) && suspended.contains(&false), "{page:?}");
+    let said = announce(&pg, &owner, open, "fleet at 20:00").await.unwrap();
+    assert_eq!(
+        said.notify.iter().map(|n| n.user_id).collect::<Vec<_>>(),
+        vec![owner.user_id],
+        "nothing to the banned"
+    );
+    let asked = request_join(
+        &pg,
+        &OsRandom,
+        &user(&pg, 4, None, None).await,
+        group(&pg, &owner, cat.id, "Vetted", Visibility::Public, JoinMode::Approval).await,
+        "",
+    )
+    .await
+    .unwrap();
+    assert!(asked.notify.iter().all(|n| n.user_id != banned.user_id));
+
+    // Lifting the ban restores everything.
+    ban(false).await;
+    let listed = list_groups(&pg, &owner, &GroupFilter { group_id: Some(open), ..GroupFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(listed[0].member_count, 2);
+    assert_eq!(announce(&pg, &owner, open, "again").await.unwrap().notify.len(), 2);
 }

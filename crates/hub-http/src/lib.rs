@@ -13,5 +13,5 @@ pub mod web_app;
 
 pub use error::ApiError;
 pub use headers::{HeaderSource, Headers};
-pub use message::{percent_decode, Method, Request, Response, DEFAULT_BODY_LIMIT};
+pub use message::{loggable_path, percent_decode, Method, Request, Response, DEFAULT_BODY_LIMIT};
 pub use router::{Params, Router};

@@ -142,6 +142,22 @@ impl Request {
     }
 }
 
+/// Paths whose next segment is a secret (an invite code is a bearer secret).
+const SECRET_SEGMENT_AFTER: [&str; 2] = ["/api/invite/", "/invite/"];
+
+/// The path as logs may show it: a segment that carries a secret is replaced by `[redacted]`.
+pub fn loggable_path(path: &str) -> Cow<'_, str> {
+    for prefix in SECRET_SEGMENT_AFTER {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                let after = rest.find('/').map_or("", |i| &rest[i..]);
+                return Cow::Owned(format!("{prefix}[redacted]{after}"));
+            }
+        }
+    }
+    Cow::Borrowed(path)
+}
+
 /// Decodes `%XX` escapes and `+`; `None` for bad escapes or invalid UTF-8.
 pub fn percent_decode(raw: &str) -> Option<String> {
     let bytes = raw.as_bytes();
@@ -256,6 +272,15 @@ mod tests {
         assert_eq!(encoded.query_value("return_to").as_deref(), Some("/groups?x=1 2"));
         assert_eq!(encoded.query_value("bad"), None);
         assert_eq!(req.header("x-request-id").as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn secret_path_segments_never_reach_logs() {
+        assert_eq!(loggable_path("/api/invite/s3cr3t-code"), "/api/invite/[redacted]");
+        assert_eq!(loggable_path("/invite/s3cr3t-code"), "/invite/[redacted]");
+        assert_eq!(loggable_path("/api/invite/s3cr3t/more"), "/api/invite/[redacted]/more");
+        assert_eq!(loggable_path("/api/invitations/123/accept"), "/api/invitations/123/accept");
+        assert_eq!(loggable_path("/api/groups"), "/api/groups");
     }
 
     #[test]

@@ -90,7 +90,6 @@ mod tests {
         let db = TestDatabase::create().await;
         let client = connect(&db.url).await.unwrap();
         let facts = hub_db::health::database_facts(&client).await.unwrap();
-        assert_eq!(facts.users, 0);
         assert!(facts.schema_version >= 1);
         // A second run applies nothing.
         assert_eq!(crate::migrate::run(&db.url, &crate::migrate::migrations_dir()).await.unwrap(), 0);

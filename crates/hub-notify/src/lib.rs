@@ -6,6 +6,9 @@
 //!   in all. Whatever is still unacknowledged goes out again when the user reconnects
 //!   ([`unacknowledged`]), so an evicted object loses nothing.
 //! - Reading is separate from delivery: [`list`], [`mark_read`], [`mark_all_read`].
+//! - Sockets belong to sessions. An ended session is recorded ([`end_sessions`]) so its sockets
+//!   close, no new socket of it is accepted, and nothing is sent to one that is still open, even
+//!   after the object hibernated ([`SocketSession::may_receive`]).
 #![forbid(unsafe_code)]
 
 use hub_domain::notification::{NewNotification, NotificationKind};
@@ -75,7 +78,53 @@ pub fn migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
         "CREATE INDEX IF NOT EXISTS notifications_unacked ON notifications (next_send_at_ms) WHERE acked_at_ms IS NULL",
         &[],
     )?;
+    storage.exec(
+        "CREATE TABLE IF NOT EXISTS ended_sessions (session_id TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)",
+        &[],
+    )?;
     Ok(())
+}
+
+/// How long an ended session is remembered: longer than any session lives.
+pub const ENDED_SESSION_MEMORY_MS: i64 = 31 * 24 * 3_600_000;
+
+/// The session a socket belongs to, kept in its attachment (it survives hibernation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketSession {
+    pub connected_at_ms: i64,
+    pub session_id: String,
+    /// The session's absolute expiry: nothing is sent after it.
+    pub expires_at_ms: i64,
+}
+
+impl SocketSession {
+    /// The tag of every socket of one session.
+    pub fn tag(session_id: &str) -> String {
+        format!("session:{session_id}")
+    }
+
+    /// Whether the socket may still receive: its session neither expired nor ended.
+    pub fn may_receive(&self, now_ms: i64, ended: &[String]) -> bool {
+        now_ms < self.expires_at_ms && !ended.contains(&self.session_id)
+    }
+}
+
+/// Records sessions as ended (idempotent) and forgets those ended long ago.
+pub fn end_sessions(storage: &impl SqlStorage, now_ms: i64, session_ids: &[String]) -> Result<(), SqlError> {
+    storage.exec("DELETE FROM ended_sessions WHERE until_ms <= ?", &[SqlValue::Integer(now_ms)])?;
+    for id in session_ids {
+        storage.exec(
+            "INSERT INTO ended_sessions (session_id, until_ms) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING",
+            &[SqlValue::Text(id.clone()), SqlValue::Integer(now_ms + ENDED_SESSION_MEMORY_MS)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every ended session this object remembers.
+pub fn ended_sessions(storage: &impl SqlStorage) -> Result<Vec<String>, SqlError> {
+    let rows = storage.exec("SELECT session_id FROM ended_sessions", &[])?;
+    Ok(rows.iter().filter_map(|r| r.first().and_then(SqlValue::as_str).map(str::to_owned)).collect())
 }
 
 const COLUMNS: &str = "id, kind, title, data, created_at_ms, read_at_ms IS NOT NULL";

@@ -70,3 +70,22 @@ fn wire_messages() {
     let hello = serde_json::to_value(ServerMessage::Hello { unread_count: 3 }).unwrap();
     assert_eq!(hello, serde_json::json!({ "type": "hello", "unread_count": 3 }));
 }
+
+#[test]
+fn ended_sessions_receive_nothing_and_are_remembered_across_restarts() {
+    let storage = storage();
+    let socket = SocketSession { connected_at_ms: 0, session_id: "s-1".into(), expires_at_ms: 10_000 };
+    assert!(socket.may_receive(1_000, &ended_sessions(&storage).unwrap()));
+    end_sessions(&storage, 1_000, &["s-1".into(), "s-1".into()]).unwrap();
+    // What a woken (or re-created) object reads from its storage.
+    let ended = ended_sessions(&storage).unwrap();
+    assert_eq!(ended, vec!["s-1".to_owned()]);
+    assert!(!socket.may_receive(1_000, &ended), "ended");
+    let other = SocketSession { session_id: "s-2".into(), ..socket.clone() };
+    assert!(other.may_receive(1_000, &ended));
+    assert!(!other.may_receive(10_000, &ended), "expired");
+    assert_eq!(SocketSession::tag("s-2"), "session:s-2");
+    // Long after every session could have lived, the record goes.
+    end_sessions(&storage, 1_000 + ENDED_SESSION_MEMORY_MS, &[]).unwrap();
+    assert!(ended_sessions(&storage).unwrap().is_empty());
+}

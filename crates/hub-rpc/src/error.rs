@@ -10,6 +10,7 @@ pub enum RpcErrorCode {
     NotFound,
     UnknownMethod,
     Conflict,
+    TooManyRequests,
     Unavailable,
     Internal,
     /// The call never reached the other side (binding missing, fetch failed).
@@ -23,6 +24,7 @@ impl RpcErrorCode {
             RpcErrorCode::Forbidden => 403,
             RpcErrorCode::NotFound | RpcErrorCode::UnknownMethod => 404,
             RpcErrorCode::Conflict => 409,
+            RpcErrorCode::TooManyRequests => 429,
             RpcErrorCode::Internal => 500,
             RpcErrorCode::Transport => 502,
             RpcErrorCode::Unavailable => 503,
@@ -36,6 +38,7 @@ impl RpcErrorCode {
             RpcErrorCode::NotFound => "not_found",
             RpcErrorCode::UnknownMethod => "unknown_method",
             RpcErrorCode::Conflict => "conflict",
+            RpcErrorCode::TooManyRequests => "too_many_requests",
             RpcErrorCode::Unavailable => "unavailable",
             RpcErrorCode::Internal => "internal",
             RpcErrorCode::Transport => "transport",
@@ -43,12 +46,13 @@ impl RpcErrorCode {
     }
 
     fn from_wire(code: &str, status: u16) -> Self {
-        const ALL: [RpcErrorCode; 8] = [
+        const ALL: [RpcErrorCode; 9] = [
             RpcErrorCode::BadRequest,
             RpcErrorCode::Forbidden,
             RpcErrorCode::NotFound,
             RpcErrorCode::UnknownMethod,
             RpcErrorCode::Conflict,
+            RpcErrorCode::TooManyRequests,
             RpcErrorCode::Unavailable,
             RpcErrorCode::Internal,
             RpcErrorCode::Transport,
@@ -58,6 +62,7 @@ impl RpcErrorCode {
             403 => RpcErrorCode::Forbidden,
             404 => RpcErrorCode::NotFound,
             409 => RpcErrorCode::Conflict,
+            429 => RpcErrorCode::TooManyRequests,
             503 => RpcErrorCode::Unavailable,
             _ => RpcErrorCode::Internal,
         })

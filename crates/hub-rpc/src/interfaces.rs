@@ -2,11 +2,12 @@
 
 use crate::{RpcError, RpcErrorCode};
 use hub_api::SyncRunReport;
-use hub_auth::oauth::{Begun, Flow, Pending, Provider};
+use hub_auth::oauth::{Begun, Pending, Provider, Start};
+use hub_corpdata::corporations::PublicCorporation;
 use hub_domain::health::ProbeRecord;
 use hub_domain::notification::NewNotification;
-use hub_domain::CharacterId;
 use hub_domain::Service;
+use hub_domain::{CharacterId, UserId};
 use hub_esi::Priority;
 use hub_notify::{Notification, Page};
 use hub_tokens::{AccessToken, NewTokens, TokenHealth};
@@ -27,12 +28,10 @@ crate::rpc_interface! {
     }
 }
 
-/// Starts a login: see [`hub_auth::oauth::begin`].
+/// A client's budget of audit entries for failed callbacks: see [`hub_auth::oauth::audit_permit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BeginLogin {
-    pub provider: Provider,
-    pub flow: Flow,
-    pub return_to: Option<String>,
+pub struct AuditPermit {
+    pub client: String,
 }
 
 /// Takes a login state back at the callback: see [`hub_auth::oauth::finish`].
@@ -44,11 +43,15 @@ pub struct FinishLogin {
 }
 
 crate::rpc_interface! {
-    /// Served by the core worker's `CoreState` object: single-use OAuth login state in its SQLite.
+    /// Served by the core worker's `CoreState` objects (one per shard, see
+    /// [`hub_auth::oauth::shard_object`]): single-use OAuth login state in their SQLite.
     pub interface LoginStates as "login-states", handler LoginStatesHandler {
-        fn begin(BeginLogin) -> Begun;
+        /// `too_many_requests` when the client started too many logins.
+        fn begin(Start) -> Begun;
         /// Refused states are `bad_request` errors whose message says why.
         fn finish(FinishLogin) -> Pending;
+        /// Whether a failed callback of this client may write an audit entry.
+        fn audit_permit(AuditPermit) -> bool;
     }
 }
 
@@ -98,6 +101,12 @@ pub struct NotificationId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllNotifications {}
 
+/// Sessions of the user that ended (logout, an admin, a transfer, a ban).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndSessions {
+    pub session_ids: Vec<uuid::Uuid>,
+}
+
 /// Notifications for many users, handed to a relay object that delivers them (see
 /// `hub_worker::notify::deliver`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +128,8 @@ crate::rpc_interface! {
         /// Served by relay objects: delivers each notification to its user's object; how many
         /// were delivered.
         fn relay(RelayBatch) -> u32;
+        /// Closes the sockets of ended sessions, and refuses them from now on; how many closed.
+        fn end_sessions(EndSessions) -> u32;
     }
 }
 
@@ -155,6 +166,9 @@ crate::rpc_interface! {
         fn start(CharacterRequest) -> ();
         /// Syncs every dataset now, whatever its schedule, and reports how it went.
         fn sync_now(CharacterRequest) -> SyncRunReport;
+        /// Reads the character's corporation and roles from ESI now (a director's registration
+        /// verifies them); the facts land in Postgres.
+        fn refresh_roles(CharacterRequest) -> ();
     }
 }
 
@@ -163,11 +177,28 @@ pub struct CorporationRequest {
     pub corporation_id: i64,
 }
 
+/// A character that its own sync found in a corporation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedMember {
+    pub corporation_id: i64,
+    pub character_id: CharacterId,
+    pub owner: Option<UserId>,
+    /// Its roles, just read with its own token, include Director.
+    pub director: bool,
+}
+
 crate::rpc_interface! {
     /// Served by the eve-corporation-data worker's `EveCorporationData` object, one per corporation.
     pub interface CorporationSync as "corporation-sync", handler CorporationSyncHandler {
-        /// Syncs the corporation's datasets now through its directors and reports how it went.
+        /// Syncs the corporation's datasets now through its directors and reports how it went;
+        /// concurrent calls share one run.
         fn sync_now(CorporationRequest) -> SyncRunReport;
+        /// Refreshes the corporation's public information (name, ticker, CEO) from ESI, honouring
+        /// its `Expires`; `None` when ESI knows no such corporation.
+        fn refresh_info(CorporationRequest) -> Option<PublicCorporation>;
+        /// A character's sync saw it in this corporation: the public information is refreshed (the
+        /// CEO fact stays fresh), and a Director logging in registers the corporation.
+        fn observe_member(ObservedMember) -> ();
     }
 }
 

@@ -2,7 +2,9 @@
 //! SQLite; [`TokenStore::access_token`] hands out an access token valid for at least a minute,
 //! refreshing it when needed.
 //!
-//! - The refresh token that comes back is stored, encrypted, before the new access token is returned.
+//! - The refresh token that comes back is stored, encrypted, before anything else awaits (the
+//!   verification of the new access token may wait for the SSO's keys), and before the new access
+//!   token is used.
 //! - `invalid_grant` marks the character's token invalid, with reason and time, unless another
 //!   execution stored a newer token meanwhile (a version counter tells): then that token is used and
 //!   nothing is destroyed.
@@ -29,7 +31,8 @@ use serde::{Deserialize, Serialize};
 
 /// An access token is refreshed when it has less than this left.
 pub const MIN_VALIDITY_MS: i64 = 60_000;
-/// Tokens that background sync needs are refreshed by alarm this long before they expire.
+/// Tokens that background sync needs (data scopes) are refreshed by alarm this long before they
+/// expire.
 pub const REFRESH_LEAD_MS: i64 = 120_000;
 /// Other tokens are refreshed once a day, to find revoked grants and sold characters.
 pub const VALIDATE_EVERY_MS: i64 = 24 * 3_600_000;
@@ -347,19 +350,30 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
             Ok(tokens) => {
                 // EVE rotates refresh tokens; a provider that does not keeps the old one.
                 let refresh_token = tokens.refresh_token.unwrap_or(refresh);
-                let owner = sso.verifier.owner_hash(&tokens.access_token).await;
-                let mut new = NewTokens {
-                    access_expires_at_ms: now + tokens.expires_in.saturating_mul(1000),
+                let verified_expiry = now + tokens.expires_in.saturating_mul(1000);
+                // Stored (encrypted) before anything else awaits: if the object is restarted while
+                // the verification below waits for the SSO's keys (a deploy), the rotated refresh
+                // token survives. The access token is stored as expired, so nobody uses it unverified.
+                let new = NewTokens {
+                    access_expires_at_ms: 0,
                     access_token: tokens.access_token,
                     refresh_token,
                     scopes: row.scopes,
                     owner_hash: row.owner_hash,
                 };
-                match owner {
+                self.put(character, &new)?;
+                let version = row.version + 1;
+                match sso.verifier.owner_hash(&new.access_token).await {
                     Ok(owner) if owner == new.owner_hash => {
-                        // Stored (encrypted) before anyone uses the new tokens.
-                        self.put(character, &new)?;
-                        Ok(AccessToken { token: new.access_token, expires_at_ms: new.access_expires_at_ms })
+                        self.storage.exec(
+                            "UPDATE eve_tokens SET access_expires_at_ms = ? WHERE character_id = ? AND version = ?",
+                            &[
+                                SqlValue::Integer(verified_expiry),
+                                SqlValue::Integer(character.0),
+                                SqlValue::Integer(version),
+                            ],
+                        )?;
+                        Ok(AccessToken { token: new.access_token, expires_at_ms: verified_expiry })
                     }
                     Ok(new_owner_hash) => {
                         // Sold: the seller's tokens must not be used for the buyer's character.
@@ -367,11 +381,8 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
                         Err(TokenError::Transferred { new_owner_hash })
                     }
                     Err(reason) => {
-                        // Keep the rotated refresh token, but never serve an access token that
-                        // failed verification; retry later.
-                        new.access_expires_at_ms = 0;
-                        self.put(character, &new)?;
-                        let version = row.version + 1;
+                        // The rotated refresh token is kept, but an access token that failed
+                        // verification is never served; retry later.
                         Err(self.back_off(
                             character,
                             version,
@@ -500,9 +511,11 @@ impl<S: SqlStorage, R: Random, C: Clock> TokenStore<'_, S, R, C> {
     }
 }
 
-/// Whether a token is kept fresh ahead of time: tokens with ESI scopes feed background sync.
+/// Whether a token is kept fresh ahead of time: tokens with data scopes feed background sync. The
+/// scopes every login asks for (the roles, read hourly) are refreshed when used, not kept warm:
+/// that would cost the SSO a refresh per character every twenty minutes.
 fn keep_alive(scopes: &[String]) -> bool {
-    scopes.iter().any(|s| s.starts_with("esi-"))
+    scopes.iter().any(|s| s.starts_with("esi-") && !hub_domain::scopes::LOGIN.contains(&s.as_str()))
 }
 
 /// When a token next needs a refresh by alarm: never once invalid; at its retry time after a

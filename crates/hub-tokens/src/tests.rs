@@ -229,7 +229,8 @@ fn alarms_refresh_sync_tokens_ahead_of_expiry_and_check_the_others_daily() {
     f.store().put(CHARACTER, &tokens("a", "r", expires)).unwrap();
     let login_only = CharacterId(7);
     let mut plain = tokens("p", "pr", expires);
-    plain.scopes = vec!["publicData".into()];
+    // What every login grants: the roles are read hourly and refreshed when used, not kept warm.
+    plain.scopes = vec!["publicData".into(), hub_domain::scopes::CORPORATION_ROLES.into()];
     f.store().put(login_only, &plain).unwrap();
 
     // The ESI token is due two minutes before expiry; the login-only one a day after.
@@ -332,4 +333,41 @@ fn resealing_moves_every_token_to_the_primary_key_once() {
     let token = block_on(store.access_token(&sso(&ScriptedTransport::new()), CHARACTER)).unwrap();
     assert_eq!(token.token, "access-1");
     assert_eq!(store.remove(CHARACTER).unwrap().as_deref(), Some("refresh-1"));
+}
+
+/// A verifier that looks at what the store holds at the moment it is asked (while a real one
+/// would be waiting for the SSO's keys).
+struct SeesTheStore<'a> {
+    fixture: &'a Fixture,
+    stored_refresh: std::cell::RefCell<Option<String>>,
+}
+
+impl OwnerVerifier for SeesTheStore<'_> {
+    async fn owner_hash(&self, _access_token: &str) -> Result<String, String> {
+        let store = self.fixture.store();
+        let row = store.load(CHARACTER).unwrap().unwrap();
+        assert_eq!(row.access_expires_at_ms, 0, "the unverified access token is stored as expired");
+        *self.stored_refresh.borrow_mut() =
+            Some(store.open(CHARACTER, "refresh_token", &row.refresh_ct).unwrap());
+        Err("the SSO's keys did not arrive (the object restarted)".into())
+    }
+}
+
+#[test]
+fn the_rotated_refresh_token_is_stored_before_the_verification_waits() {
+    let f = Fixture::new();
+    f.store().put(CHARACTER, &tokens("access-1", "refresh-1", T0 + 30_000)).unwrap();
+    let http = ScriptedTransport::new();
+    http.push(Ok(answer(
+        200,
+        r#"{"access_token":"access-2","expires_in":1199,"token_type":"Bearer","refresh_token":"refresh-2"}"#,
+    )));
+    let verifier = SeesTheStore { fixture: &f, stored_refresh: std::cell::RefCell::new(None) };
+    let port = Sso { http: &http, client: &CLIENT, verifier: &verifier };
+    let result = block_on(f.store().access_token(&port, CHARACTER));
+    assert!(matches!(result, Err(TokenError::Unavailable { .. })), "{result:?}");
+    assert_eq!(verifier.stored_refresh.borrow().as_deref(), Some("refresh-2"), "stored before verifying");
+    // What a restarted object finds: the rotated token, and a retry scheduled.
+    assert!(matches!(f.store().health(CHARACTER).unwrap(), Some(TokenHealth::Retrying { .. })));
+    assert_eq!(f.store().remove(CHARACTER).unwrap().as_deref(), Some("refresh-2"));
 }

@@ -1,12 +1,10 @@
 //! The request's session, shared by every worker that serves `/api/*`: sessions live in Postgres,
 //! so any worker can check them.
 
-use crate::{pg, sso, WorkerClock};
+use crate::{pg, WorkerClock};
 use hub_auth::session::{self, SessionPolicy, SessionRecord, SessionToken};
 use hub_db::pg::PgClient;
-use hub_domain::UserId;
 use hub_http::{ApiError, Request};
-use hub_ports::{PgValue, Postgres};
 
 /// Postgres through Hyperdrive, or 503.
 pub async fn database(env: &worker::Env) -> Result<PgClient, ApiError> {
@@ -22,7 +20,8 @@ pub fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal("something went wrong on our side")
 }
 
-/// The session named by the request's cookie, or 401.
+/// The session named by the request's cookie, or 401. It carries the account's site-admin right;
+/// a banned account's sessions never authenticate.
 pub async fn authenticate(req: &Request, pg: &PgClient) -> Result<(SessionToken, SessionRecord), ApiError> {
     let token = req
         .header("cookie")
@@ -45,17 +44,36 @@ pub fn require_csrf(req: &Request, token: &SessionToken) -> Result<(), ApiError>
     }
 }
 
-/// Whether one of the user's characters is a configured site admin.
-pub async fn is_site_admin(pg: &PgClient, env: &worker::Env, user: UserId) -> Result<bool, ApiError> {
-    let admins = sso::site_admins(env);
-    if admins.is_empty() {
-        return Ok(false);
+/// The address the request came from (`CF-Connecting-IP`, set by Cloudflare's edge).
+pub fn client_ip(req: &Request) -> Option<String> {
+    req.header("cf-connecting-ip").map(std::borrow::Cow::into_owned)
+}
+
+/// Operator endpoints take `Authorization: Bearer <OPERATOR_TOKEN>` (a secret of at least 16
+/// characters); without the secret configured they are off (404).
+pub fn require_operator(req: &Request, env: &worker::Env) -> Result<(), ApiError> {
+    use sha2::Digest;
+    let Some(expected) = env.secret("OPERATOR_TOKEN").ok().map(|s| s.to_string()).filter(|s| s.len() >= 16)
+    else {
+        return Err(ApiError::new(404, "not_found", "operator endpoints are not enabled (OPERATOR_TOKEN)"));
+    };
+    let presented = req.header("authorization").unwrap_or_default();
+    let presented = presented.strip_prefix("Bearer ").unwrap_or_default();
+    // Compared as hashes, so the comparison's time says nothing about the secret.
+    if sha2::Sha256::digest(presented.as_bytes()) == sha2::Sha256::digest(expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("a valid operator token is required"))
     }
-    let rows = pg
-        .query("SELECT id FROM characters WHERE user_id = $1", &[PgValue::Uuid(user.0)])
-        .await
-        .map_err(internal)?;
-    Ok(rows.iter().filter_map(|r| r.get(0).ok().and_then(PgValue::as_i64)).any(|id| admins.contains(&id)))
+}
+
+/// The session's account must be a site admin: 403 otherwise.
+pub fn require_site_admin(session: &SessionRecord) -> Result<(), ApiError> {
+    if session.site_admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("site admins only"))
+    }
 }
 
 /// `?limit=` within 1..=200 (default 50).

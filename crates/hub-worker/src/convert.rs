@@ -4,8 +4,9 @@
 //! - one call for method, URL and `x-request-id` together; the URL is split here, not reparsed;
 //! - headers are read lazily, one name at a time; a route that needs them all (forwarding) gets them
 //!   as one JSON string (`JSON.stringify(Array.from(headers))`), whatever their count;
-//! - bodies are read only when a route accepts one, and refused with 413 before reading when
-//!   `Content-Length` already exceeds the route's limit;
+//! - bodies are read only when a route accepts one, refused with 413 before reading when
+//!   `Content-Length` already exceeds the route's limit, and read as a stream that stops at the
+//!   limit otherwise (a body without `Content-Length` is never buffered whole);
 //! - response headers cross as one JSON string, the body as one byte copy.
 
 use hub_http::{ApiError, HeaderSource, Headers, Method, Request, Response, Router};
@@ -84,19 +85,35 @@ async fn convert<S: 'static>(
             if declared.is_some_and(|len| len > limit) {
                 return Err(ApiError::payload_too_large(limit));
             }
-            body =
-                read_body(req).await.map_err(|e| ApiError::bad_request(format!("unreadable body: {e:?}")))?;
-            if body.len() > limit {
-                return Err(ApiError::payload_too_large(limit));
-            }
+            body = read_body(req, limit).await?;
         }
     }
     Ok(Request { method, path: path.to_owned(), query: query.map(str::to_owned), headers, body })
 }
 
-async fn read_body(req: &web_sys::Request) -> Result<Vec<u8>, JsValue> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(req.array_buffer()?).await?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+/// Reads the body chunk by chunk, and stops with 413 as soon as it passes `limit`.
+async fn read_body(req: &web_sys::Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use wasm_bindgen::JsCast;
+    let unreadable = |e: JsValue| ApiError::bad_request(format!("unreadable body: {e:?}"));
+    let Some(stream) = req.body() else { return Ok(Vec::new()) };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(unreadable)?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done")).map_err(unreadable)?;
+        if done.as_bool().unwrap_or(true) {
+            return Ok(body);
+        }
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")).map_err(unreadable)?;
+        let bytes = js_sys::Uint8Array::new(&value);
+        let length = usize::try_from(bytes.length()).unwrap_or(usize::MAX);
+        if body.len().saturating_add(length) > limit {
+            // Nothing more is read: the rest of an oversized body is never buffered.
+            let _ = reader.cancel();
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&bytes.to_vec());
+    }
 }
 
 pub fn to_web_response(mut resp: Response) -> Result<web_sys::Response, JsValue> {

@@ -1,5 +1,11 @@
-//! The `/health` route of every worker: its own status, its Durable Object's SQLite (through the
-//! typed stub), the database (a real query), and any Durable Objects of other workers it calls.
+//! The health routes of every worker.
+//!
+//! - `GET /health` answers anyone, and costs little: the service runs and the database answers a
+//!   query. It writes nothing, and says nothing about the data or what an error said.
+//! - `GET /health/deep` is for operators (`Authorization: Bearer <OPERATOR_TOKEN>`): its own Durable
+//!   Object's SQLite through the typed stub (a write and a read), the database with its schema
+//!   version, any Durable Objects of other workers it calls, and the errors in full.
+//! - `GET /health/live`: the isolate answers, nothing else.
 
 use crate::{get_stub, AppState, WorkerClock};
 use hub_domain::health::{ComponentHealth, DependencyHealth, HealthReport, Status};
@@ -26,7 +32,24 @@ pub async fn probe_object(state: &AppState, caller: Service, namespace: &str) ->
     }
 }
 
-/// Builds the report: own object (if any), database, and cross-worker dependencies, concurrently.
+/// The unauthenticated report: whether the database answers, without detail or error text.
+pub async fn shallow_report(state: &AppState, service: Service) -> HealthReport {
+    let started = WorkerClock.now_ms();
+    let reachable = match crate::pg::connect(&state.env).await {
+        Ok(pg) => hub_db::health::database_facts(&pg).await.is_ok(),
+        Err(_) => false,
+    };
+    let elapsed = u64::try_from(WorkerClock.now_ms() - started).unwrap_or(0);
+    let database = if reachable {
+        ComponentHealth::ok(elapsed, None)
+    } else {
+        ComponentHealth::error(elapsed, "unavailable")
+    };
+    HealthReport::new(service, None, Some(database), Vec::new())
+}
+
+/// The operators' report: own object (if any), database, and cross-worker dependencies,
+/// concurrently.
 pub async fn report(
     state: &AppState,
     service: Service,
@@ -71,8 +94,9 @@ pub fn live(service: Service) -> Result<Response, ApiError> {
     Response::json(200, &Liveness { service, status: Status::Ok, version: env!("CARGO_PKG_VERSION") })
 }
 
-/// A router with the two health routes every worker serves: `GET /health` (own object, database,
-/// `dependencies` probed across workers) and `GET /health/live`. Workers add their own routes to it.
+/// A router with the health routes every worker serves: `GET /health` (anyone),
+/// `GET /health/deep` (operators: own object, database, `dependencies` probed across workers) and
+/// `GET /health/live`. Workers add their own routes to it.
 pub fn routes(
     service: Service,
     own_object: Option<&'static str>,
@@ -80,6 +104,10 @@ pub fn routes(
 ) -> hub_http::Router<AppState> {
     hub_http::Router::new()
         .get("/health", move |_req, _params, state: std::rc::Rc<AppState>| async move {
+            into_response(&shallow_report(&state, service).await)
+        })
+        .get("/health/deep", move |req, _params, state: std::rc::Rc<AppState>| async move {
+            crate::auth::require_operator(&req, &state.env)?;
             into_response(&report(&state, service, own_object, dependencies).await)
         })
         .get("/health/live", move |_req, _params, _state| async move { live(service) })

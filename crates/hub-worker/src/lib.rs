@@ -17,7 +17,7 @@ pub mod sso;
 mod stub;
 
 pub use convert::{to_hub_request, to_web_response, to_worker_response};
-pub use stub::{forward_to_object, get_stub, DurableObjectTransport};
+pub use stub::{forward_to_object, forward_to_object_with, get_stub, DurableObjectTransport};
 
 use hub_ports::Clock;
 use std::rc::Rc;
@@ -64,7 +64,7 @@ pub async fn serve(
     let logged_id = request_id.clone();
     logging::WithRequestId::new(&logged_id, async move {
         let (method, path) = match &converted {
-            Ok(r) => (r.method.as_str(), r.path.clone()),
+            Ok(r) => (r.method.as_str(), hub_http::loggable_path(&r.path).into_owned()),
             Err(_) => ("?", String::new()),
         };
         if let (Some(raw), Ok(hub_req)) = (raw, &converted) {

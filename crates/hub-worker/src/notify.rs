@@ -7,8 +7,9 @@
 //! id can take), each of which delivers its batch.
 
 use crate::{bindings, get_stub};
+use hub_auth::session::Ended;
 use hub_domain::notification::NewNotification;
-use hub_rpc::interfaces::{Notifications, RelayBatch};
+use hub_rpc::interfaces::{EndSessions, Notifications, RelayBatch};
 
 /// Notifications one invocation delivers itself.
 pub const RELAY_BATCH: usize = 50;
@@ -68,4 +69,22 @@ pub async fn deliver_directly(
         }
     });
     futures::future::join_all(sends).await.into_iter().filter(|ok| *ok).count()
+}
+
+/// Tells each user's object which of their sessions ended, so their sockets close now. Called
+/// after the sessions ended in Postgres; a failure is logged (the object also refuses sockets whose
+/// session expired, and the next end of that session tries again).
+pub async fn end_sessions(env: &worker::Env, request_id: &str, ended: &Ended) {
+    let calls = ended.by_user().into_iter().map(|(user, session_ids)| async move {
+        let result = async {
+            get_stub::<Notifications>(env, bindings::NOTIFICATIONS, &user.to_string(), Some(request_id))?
+                .end_sessions(&EndSessions { session_ids })
+                .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(user = %user, error = %e, "closing the sockets of ended sessions failed");
+        }
+    });
+    futures::future::join_all(calls).await;
 }

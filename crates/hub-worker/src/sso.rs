@@ -13,7 +13,6 @@ const DEFAULT_AUTHORIZE_URL: &str = "https://login.eveonline.com/v2/oauth/author
 const DEFAULT_TOKEN_URL: &str = "https://login.eveonline.com/v2/oauth/token";
 const DEFAULT_REVOKE_URL: &str = "https://login.eveonline.com/v2/oauth/revoke";
 const DEFAULT_JWKS_URL: &str = "https://login.eveonline.com/oauth/jwks";
-const DEFAULT_SCOPES: &str = "publicData";
 /// Clock skew tolerated on token times.
 pub const LEEWAY_SECS: i64 = 30;
 
@@ -29,7 +28,9 @@ pub struct SsoConfig {
     pub client: ClientConfig,
     pub jwks_url: String,
     pub issuers: Vec<String>,
-    pub scopes: Vec<String>,
+    /// What a login asks for (`EVE_SSO_SCOPES`, default [`hub_domain::scopes::LOGIN`]). Data and
+    /// corporation scopes are granted in their own steps.
+    pub login_scopes: Vec<String>,
 }
 
 impl SsoConfig {
@@ -57,16 +58,11 @@ impl SsoConfig {
             },
             jwks_url: var(env, "EVE_SSO_JWKS_URL").unwrap_or_else(|| DEFAULT_JWKS_URL.into()),
             issuers,
-            scopes: var(env, "EVE_SSO_SCOPES")
-                .unwrap_or_else(|| DEFAULT_SCOPES.into())
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            login_scopes: var(env, "EVE_SSO_SCOPES").map_or_else(
+                || hub_domain::scopes::LOGIN.iter().map(|s| (*s).to_owned()).collect(),
+                |list| list.split_whitespace().map(str::to_owned).collect(),
+            ),
         })
-    }
-
-    pub fn scope_refs(&self) -> Vec<&str> {
-        self.scopes.iter().map(String::as_str).collect()
     }
 }
 
@@ -76,7 +72,8 @@ pub fn public_origin(env: &worker::Env) -> Option<String> {
     var(env, "PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned())
 }
 
-/// Character ids of site admins (`SITE_ADMIN_CHARACTER_IDS`, comma-separated).
+/// Character ids that bootstrap the first site admins (`SITE_ADMIN_CHARACTER_IDS`, comma-separated):
+/// the account of such a character's first login becomes a site admin.
 pub fn site_admins(env: &worker::Env) -> Vec<i64> {
     var(env, "SITE_ADMIN_CHARACTER_IDS")
         .map(|list| list.split(',').filter_map(|id| id.trim().parse().ok()).collect())

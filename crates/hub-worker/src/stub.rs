@@ -58,3 +58,23 @@ pub async fn forward_to_object(
     let promise = stub.fetch(req)?;
     Ok(wasm_bindgen_futures::JsFuture::from(promise).await?.dyn_into::<crate::WebResponse>()?)
 }
+
+/// [`forward_to_object`] with headers set (replacing any the client sent under those names): how a
+/// worker tells an object what it verified about the request (whose session it is).
+pub async fn forward_to_object_with(
+    env: &worker::Env,
+    namespace: &str,
+    name: &str,
+    req: &crate::WebRequest,
+    headers: &[(&str, &str)],
+) -> worker::Result<crate::WebResponse> {
+    use worker::worker_sys::web_sys;
+    let copied = web_sys::Headers::new_with_headers(&req.headers())?;
+    for (header, value) in headers {
+        copied.set(header, value)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&copied);
+    let request = web_sys::Request::new_with_request_and_init(req, &init)?;
+    forward_to_object(env, namespace, name, &request).await
+}

@@ -61,6 +61,24 @@ impl<'a> User<'a> {
         self.call(Method::DELETE, path, None).await
     }
 
+    /// Polls a character's sync status until every dataset in `want` shows one of its statuses;
+    /// returns the status.
+    pub async fn wait_for_sync(&self, character: i64, want: &[(&str, &[&str])]) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, body) = self.get(&format!("/api/characters/{character}/sync")).await;
+            let datasets = body["datasets"].as_array().cloned().unwrap_or_default();
+            let done = want.iter().all(|(name, statuses)| {
+                datasets.iter().any(|d| d["dataset"] == *name && statuses.iter().any(|s| d["status"] == *s))
+            });
+            if done {
+                return body;
+            }
+            assert!(std::time::Instant::now() < deadline, "sync never reached {want:?}: {body}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
     /// Opens the notification socket as a browser on our own origin would.
     pub async fn socket(&self) -> Socket {
         connect_socket(self.stack, Some(&self.session), Some(&self.stack.base_url))

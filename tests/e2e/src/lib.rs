@@ -47,6 +47,13 @@ pub struct Stack {
     demo_sso: bool,
 }
 
+impl SsoPeerInfo {
+    /// A control or stats endpoint of the peer's picker server (`/__issued`, `/__jwks_delay`...).
+    pub fn picker_url(&self, path: &str) -> String {
+        self.stats_url.replace("/__stats", path)
+    }
+}
+
 /// The URLs the local SSO printed when it started.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct SsoPeerInfo {
@@ -54,6 +61,8 @@ pub struct SsoPeerInfo {
     pub authorize_url: String,
     pub token_url: String,
     pub jwks_url: String,
+    /// The JWKS through the picker, which answers as late as `POST <picker>/__jwks_delay?ms=` says.
+    pub delayed_jwks_url: String,
     pub client_id: String,
     /// Counters of the peer (`token_requests`, `refresh_grants`).
     pub stats_url: String,
@@ -249,6 +258,37 @@ impl Stack {
         (status, body)
     }
 
+    /// `GET` with the operator token, as an operator's monitoring would.
+    pub async fn operator_get(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(OPERATOR_TOKEN)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or_else(|e| panic!("GET {path}: body is not JSON: {e}"));
+        (status, body)
+    }
+
+    /// The operator's report of a service (`ui` or another worker's name).
+    pub async fn deep_health(&self, service: &str) -> (u16, serde_json::Value) {
+        let path =
+            if service == "ui" { "/health/deep".to_owned() } else { format!("/health/{service}/deep") };
+        self.operator_get(&path).await
+    }
+
+    /// Where the stack's Durable Objects keep their SQLite files.
+    pub fn state_dir(&self) -> PathBuf {
+        self.work_dir.join("state")
+    }
+
+    /// Everything wrangler printed so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
     fn log_path(&self) -> PathBuf {
         self.work_dir.join("wrangler.log")
     }
@@ -298,7 +338,7 @@ impl Stack {
             sso.client_id,
             if self.demo_sso { &sso.demo_authorize_url } else { &sso.authorize_url },
             if self.demo_sso { &sso.token_url } else { &sso.slow_token_url },
-            sso.jwks_url,
+            sso.delayed_jwks_url,
             sso.issuer,
             self.port,
             sso.revoke_url,

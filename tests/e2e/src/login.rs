@@ -146,3 +146,36 @@ pub fn with_session(
         None => builder,
     }
 }
+
+/// The explicit grant step, as the dashboard runs it: `GET /api/auth/character/:id/grant` with the
+/// session, the SSO (where the user grants what is asked), and the callback. Returns the scopes the
+/// SSO was asked for and the callback's answer.
+pub async fn grant(stack: &Stack, session: &str, pilot: &Pilot, scopes: &str) -> (Vec<String>, Response) {
+    let start = format!("/api/auth/character/{}/grant?scopes={scopes}&return_to=/corporations", pilot.id);
+    let mut request = stack.http.get(stack.url(&start));
+    request = request.header(COOKIE, format!("{SESSION_COOKIE}={session}"));
+    let started = request.send().await.unwrap();
+    assert_eq!(started.status().as_u16(), 302, "{:?}", started.text().await);
+    let login_cookie = set_cookie(&started, LOGIN_COOKIE).expect("login cookie");
+    let authorize = reqwest::Url::parse(&location(&started)).expect("authorize URL");
+    let asked: Vec<String> = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.split(' ').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut at_sso = authorize.clone();
+    at_sso
+        .query_pairs_mut()
+        .append_pair("character_id", &pilot.id.to_string())
+        .append_pair("character_name", pilot.name)
+        .append_pair("owner", pilot.owner);
+    let at_sso = stack.http.get(at_sso).send().await.unwrap();
+    assert_eq!(at_sso.status().as_u16(), 302);
+    let done = callback(
+        stack,
+        &location(&at_sso),
+        &format!("{LOGIN_COOKIE}={login_cookie}; {SESSION_COOKIE}={session}"),
+    )
+    .await;
+    (asked, done)
+}

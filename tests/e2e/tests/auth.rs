@@ -190,6 +190,10 @@ async fn site_admins_list_users_read_the_audit_log_and_end_sessions() {
         .await
         .unwrap();
     assert_eq!(audit["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        audit["entries"][0]["action"], "site_admin_granted",
+        "the admin's first login bootstrapped it: {audit}"
+    );
     let before = audit["next_before_id"].as_i64().expect("more pages");
     let older: Value = with_session(
         stack.http.get(stack.url(&format!("/api/admin/audit?limit=50&before_id={before}"))),
@@ -204,7 +208,7 @@ async fn site_admins_list_users_read_the_audit_log_and_end_sessions() {
     .unwrap();
     let actions: Vec<&str> =
         older["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["login"], "the pilot's login, older than the admin's");
+    assert_eq!(actions, vec!["login", "login"], "the admin's login, then the pilot's");
     let bad = with_session(stack.http.get(stack.url("/api/admin/audit?limit=9999")), &admin, None)
         .send()
         .await

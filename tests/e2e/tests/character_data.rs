@@ -9,7 +9,7 @@ use e2e::Stack;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const SCOPES: &str = "publicData esi-wallet.read_character_wallet.v1 esi-assets.read_assets.v1 \
+const SCOPES: &str = "publicData esi-characters.read_corporation_roles.v1 esi-wallet.read_character_wallet.v1 esi-assets.read_assets.v1 \
     esi-skills.read_skills.v1 esi-skills.read_skillqueue.v1 esi-markets.read_character_orders.v1";
 
 /// Polls the sync status until every dataset in `want` shows one of the wanted statuses.
@@ -101,7 +101,10 @@ async fn a_login_syncs_wallet_journal_assets_and_affiliation_and_an_unchanged_re
     assert!(report["datasets"].as_array().unwrap().iter().all(|d| d["status"] == "unchanged"), "{report}");
     let peer = stack.esi.stats(&stack.http).await;
     assert_eq!(peer["bodies"], 0, "{peer}");
-    assert_eq!(peer["not_modified"], 12, "ten datasets, three asset pages: {peer}");
+    assert_eq!(
+        peer["not_modified"], 14,
+        "eleven datasets, two more asset pages, the corporation's info: {peer}"
+    );
 }
 
 #[tokio::test]

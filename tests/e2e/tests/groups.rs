@@ -114,14 +114,14 @@ async fn two_users_and_a_site_admin_go_through_every_way_in_and_out() {
     let accept = format!("/api/invitations/{}/accept", invitation["id"].as_str().unwrap());
     assert_eq!(status_of(&player.post(&accept, json!({})).await), 200);
 
-    // Invite code into the hidden group, redeemed at /api/invite/:code.
+    // Invite code into the hidden group, redeemed at /api/invite (the code in the body).
     let (status, code) = owner.post(&format!("{}/codes", group("Hidden")), json!({ "max_uses": 1 })).await;
     assert_eq!(status, 201, "{code}");
     let code = code["code"].as_str().unwrap().to_owned();
-    assert_eq!(status_of(&player.post("/api/invite/not-a-real-code", json!({})).await), 404);
-    let (status, joined) = player.post(&format!("/api/invite/{code}"), json!({})).await;
+    assert_eq!(status_of(&player.post("/api/invite", json!({ "code": "not-a-real-code" })).await), 404);
+    let (status, joined) = player.post("/api/invite", json!({ "code": code })).await;
     assert_eq!((status, joined["group_name"].as_str()), (200, Some("Hidden")));
-    assert_eq!(status_of(&admin.post(&format!("/api/invite/{code}"), json!({})).await), 409, "used up");
+    assert_eq!(status_of(&admin.post("/api/invite", json!({ "code": code })).await), 409, "used up");
 
     // Running the group: admin, removal, ownership.
     let at = Instant::now();

@@ -1,5 +1,6 @@
 //! End-to-end: the token store's life cycle: unlinking revokes at the SSO, a refresh finds a sold
-//! character, alarms refresh ahead of time, and key rotation re-encrypts every token.
+//! character, alarms refresh ahead of time, key rotation re-encrypts every token, and a restart in
+//! the middle of a refresh keeps the rotated refresh token.
 
 use e2e::login::{
     authorize, callback, login_as, login_with_scopes, me, with_session, Pilot, LOGIN_COOKIE, SESSION_COOKIE,
@@ -149,9 +150,15 @@ async fn rotate_key(stack: &Stack) -> Value {
 async fn key_rotation_reseals_every_token_so_the_old_key_can_go() {
     let mut stack = Stack::start().await;
     let pilot = Pilot { id: 2_112_000_801, name: "November", owner: "owner-n" };
-    let session = login_as(&stack, &pilot).await;
+    // Without the roles scope nothing refreshes these tokens (under whichever key) on its own.
+    let session = login_with_scopes(&stack, &pilot, Some("publicData")).await;
     let csrf = csrf(&stack, &session).await;
-    login_as(&stack, &Pilot { id: 2_112_000_802, name: "Oscar", owner: "owner-o" }).await;
+    login_with_scopes(
+        &stack,
+        &Pilot { id: 2_112_000_802, name: "Oscar", owner: "owner-o" },
+        Some("publicData"),
+    )
+    .await;
 
     // Without the operator token the endpoint refuses.
     let anonymous = stack.http.post(stack.url("/api/ops/vault/reseal")).send().await.unwrap();
@@ -171,4 +178,40 @@ async fn key_rotation_reseals_every_token_so_the_old_key_can_go() {
     // The token check decrypts the stored token (and refreshes it: the login's lived 50 s).
     let (status, body) = token_check(&stack, &session, &csrf, pilot.id).await;
     assert_eq!(status, 200, "the resealed token opens with the new key alone: {body}");
+}
+
+#[tokio::test]
+async fn a_restart_while_a_refresh_waits_for_the_keys_keeps_the_rotated_refresh_token() {
+    #![allow(clippy::disallowed_methods)] // the harness's own deadline
+    let mut stack = Stack::start().await;
+    let pilot = Pilot { id: 2_112_000_901, name: "Quebec", owner: "owner-q" };
+    // No data scopes: nothing uses the login's token (it lives 50 s) until the check below.
+    let session = login_with_scopes(&stack, &pilot, Some("publicData")).await;
+    let csrf = csrf(&stack, &session).await;
+
+    // The SSO rotates refresh tokens: the one used stops working. Its keys now answer late, so the
+    // token store's verification of the refreshed token waits while the stack is restarted.
+    let delay = stack.sso.info.picker_url("/__jwks_delay");
+    stack.http.post(format!("{delay}?ms=60000")).send().await.unwrap();
+    let check = {
+        let (http, url) =
+            (stack.http.clone(), stack.url(&format!("/api/users/me/characters/{}/token-check", pilot.id)));
+        let (session, csrf) = (session.clone(), csrf.clone());
+        tokio::spawn(async move { with_session(http.post(url), &session, Some(&csrf)).send().await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while stats(&stack).await["refresh_grants"] != 1 {
+        assert!(std::time::Instant::now() < deadline, "the refresh never reached the SSO");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The refresh answered; the verification waits for the keys. Restart now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stack.restart().await;
+    check.abort();
+    stack.http.post(format!("{delay}?ms=0")).send().await.unwrap();
+
+    // The rotated refresh token was stored before the wait: the next refresh uses it and works.
+    let (status, body) = token_check(&stack, &session, &csrf, pilot.id).await;
+    assert_eq!(status, 200, "the rotated refresh token survived the restart: {body}");
+    assert_eq!(stats(&stack).await["refresh_grants"], 2);
 }

@@ -4,27 +4,32 @@
 //! (token validation); this crate reads configuration, wires the ports and maps errors to HTTP.
 
 use hub_api::{
-    AdminUserResponse, AdminUsersResponse, AuditPage, CharacterToken, CurrentSession, MeResponse, MeUser,
-    PrimaryRequest, SessionView, SessionsResponse, TokenCheckResponse, TokenCheckStatus, UnknownStatus,
-    UnknownToken,
+    AdminUserResponse, AdminUsersResponse, AuditPage, BanBody, CharacterToken, CurrentSession, MeResponse,
+    MeUser, PrimaryRequest, SessionView, SessionsResponse, TokenCheckResponse, TokenCheckStatus,
+    UnknownStatus, UnknownToken,
 };
-use hub_auth::accounts::{self, LoginIdentity};
+use hub_auth::accounts::{self, AccountError, LoginIdentity, SignInRequest};
+use hub_auth::admin::{self, Actor, AdminError};
 use hub_auth::audit::{self, Action, Entry};
-use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, LOGIN_COOKIE};
-use hub_auth::session::{self, ClientInfo, SessionPolicy, SessionRecord, SessionToken};
+use hub_auth::oauth::{self, Begun, Flow, Pending, Provider, Start, LOGIN_COOKIE};
+use hub_auth::session::{self, ClientInfo, SessionPolicy, SessionRecord};
 use hub_db::pg::PgClient;
 use hub_domain::notification::{NewNotification, NotificationKind};
-use hub_domain::Service;
+use hub_domain::scopes::{self, ScopeGrant};
+use hub_domain::{CharacterId, Service, UserId};
 use hub_http::{ApiError, Params, Request, Response, Router};
 use hub_ports::{HttpTransport, OsRandom};
 use hub_rpc::interfaces::{
-    BeginLogin, CharacterRequest, CharacterSync, FinishLogin, LoginStates, LoginStatesHandler, PutTokens,
+    AuditPermit, CharacterRequest, CharacterSync, FinishLogin, LoginStates, LoginStatesHandler, PutTokens,
     TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_sso::jwks::VerifyError;
-use hub_tokens::NewTokens;
-use hub_worker::auth::{authenticate, internal, optional_number, page_limit, require_csrf};
+use hub_tokens::{NewTokens, TokenHealth};
+use hub_worker::auth::{
+    authenticate, client_ip, internal, optional_number, page_limit, require_csrf, require_operator,
+    require_site_admin,
+};
 use hub_worker::durable::DurableSql;
 use hub_worker::fetch::FetchTransport;
 use hub_worker::sso::{self as config, SsoConfig};
@@ -37,14 +42,13 @@ const SERVICE: Service = Service::Core;
 
 /// Core's health also probes the token store's object, hosted by the eve-token-store worker.
 const DEPENDENCIES: &[(Service, &str)] = &[(Service::EveTokenStore, bindings::EVE_TOKEN_STORE)];
-/// The `CoreState` object that holds login state.
-const LOGIN_STATE_OBJECT: &str = "login-states";
 const SSO_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::CORE_STATE), DEPENDENCIES)
         .get("/api/auth/login/start", login_start)
         .get("/api/auth/character/start", character_start)
+        .get("/api/auth/character/:id/grant", grant_start)
         .get("/api/auth/callback", callback)
         .get("/api/auth/session", me)
         .get("/api/users/me", me)
@@ -58,6 +62,10 @@ fn router() -> Router<AppState> {
         .get("/api/admin/users", admin_users)
         .get("/api/admin/users/:id", admin_user)
         .route(hub_http::Method::Delete, "/api/admin/sessions/:id", admin_end_session)
+        .post("/api/admin/users/:id/admin", grant_admin)
+        .route(hub_http::Method::Delete, "/api/admin/users/:id/admin", revoke_admin)
+        .post("/api/admin/users/:id/ban", ban_user)
+        .route(hub_http::Method::Delete, "/api/admin/users/:id/ban", unban_user)
         .get("/api/admin/audit", admin_audit)
 }
 
@@ -69,21 +77,53 @@ fn sso_http() -> FetchTransport {
 
 fn client_info(req: &Request) -> ClientInfo {
     ClientInfo {
-        ip: req.header("cf-connecting-ip").map(std::borrow::Cow::into_owned),
+        ip: client_ip(req),
         user_agent: req.header("user-agent").map(|v| v.chars().take(256).collect()),
     }
 }
 
-async fn begin_login(state: &AppState, flow: Flow, return_to: Option<String>) -> Result<Response, ApiError> {
-    let sso = SsoConfig::from_env(&state.env)?;
-    let store = get_stub::<LoginStates>(
+/// The login-state object of `shard`.
+fn login_states(
+    state: &AppState,
+    shard: u8,
+) -> Result<hub_rpc::Client<LoginStates, hub_worker::DurableObjectTransport>, RpcError> {
+    get_stub::<LoginStates>(
         &state.env,
         bindings::CORE_STATE,
-        LOGIN_STATE_OBJECT,
+        &oauth::shard_object(shard),
         Some(&state.request_id),
-    )?;
-    let begun: Begun = store.begin(&BeginLogin { provider: Provider::Eve, flow, return_to }).await?;
-    let location = oauth::authorize_url(&sso.client, &begun, &sso.scope_refs());
+    )
+}
+
+/// The request's client key and its login shard.
+fn login_client(req: &Request) -> (String, u8) {
+    let client = oauth::client_key(client_ip(req).as_deref());
+    let shard = oauth::shard_of_client(&client);
+    (client, shard)
+}
+
+/// Starts an SSO login for `flow`, asking for `scopes`: a state in the client's shard, the login
+/// cookie, and a redirect to the SSO. Too many starts from one client answer 429.
+async fn begin_login(
+    state: &AppState,
+    req: &Request,
+    flow: Flow,
+    scopes: &[String],
+) -> Result<Response, ApiError> {
+    let sso = SsoConfig::from_env(&state.env)?;
+    let (client, shard) = login_client(req);
+    let start =
+        Start { shard, client, provider: Provider::Eve, flow, return_to: req.query_value("return_to") };
+    let begun: Begun = match login_states(state, shard)?.begin(&start).await {
+        Ok(begun) => begun,
+        Err(e) if e.code == RpcErrorCode::TooManyRequests => {
+            let refused = ApiError::new(429, "too_many_requests", e.message).into_response();
+            return Ok(refused.with_header("retry-after", (oauth::RATE_WINDOW_MS / 1000).to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let location = oauth::authorize_url(&sso.client, &begun, &scopes);
     Ok(Response::redirect(&location).with_header(
         "set-cookie",
         format!(
@@ -95,67 +135,209 @@ async fn begin_login(state: &AppState, flow: Flow, return_to: Option<String>) ->
 }
 
 async fn login_start(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    begin_login(&state, Flow::Login, req.query_value("return_to")).await
+    let scopes = SsoConfig::from_env(&state.env)?.login_scopes;
+    begin_login(&state, &req, Flow::Login, &scopes).await
 }
 
 async fn character_start(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
     let (_, session) = authenticate(&req, &pg).await?;
-    begin_login(&state, Flow::LinkCharacter { user_id: session.user_id }, req.query_value("return_to")).await
+    let scopes = SsoConfig::from_env(&state.env)?.login_scopes;
+    begin_login(&state, &req, Flow::LinkCharacter { user_id: session.user_id }, &scopes).await
 }
 
-/// Records a failed login with its reason, then answers `error`.
-async fn login_failed(pg: &PgClient, req: &Request, reason: &str, error: ApiError) -> ApiError {
+/// `GET /api/auth/character/:id/grant?scopes=character_data|corporation_data`: the explicit step in
+/// which a character grants more scopes. Asks for what the login needs, what the character already
+/// granted (the new token replaces the old one) and the grant's own scopes; the SSO must come back
+/// with this character.
+async fn grant_start(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = hub_worker::auth::database(&state.env).await?;
+    let (_, session) = authenticate(&req, &pg).await?;
+    let character = CharacterId(params.parse("id")?);
+    let grant = req
+        .query_param("scopes")
+        .and_then(ScopeGrant::parse)
+        .ok_or_else(|| ApiError::bad_request("scopes must be character_data or corporation_data"))?;
+    let user = accounts::user_view(&pg, session.user_id).await.map_err(internal)?;
+    let Some(view) = user.and_then(|u| u.characters.into_iter().find(|c| c.id == character)) else {
+        return Err(ApiError::not_found("this character is not on your account"));
+    };
+    let current =
+        match token_store(&state, character)?.health(&CharacterRequest { character_id: character }).await {
+            Ok(Some(
+                TokenHealth::Valid { scopes, .. }
+                | TokenHealth::Retrying { scopes, .. }
+                | TokenHealth::Invalid { scopes, .. },
+            )) => scopes,
+            _ => view.scopes,
+        };
+    let login = SsoConfig::from_env(&state.env)?.login_scopes;
+    let wanted = scopes::union(&current, &login, grant.scopes());
+    let flow = Flow::GrantScopes { user_id: session.user_id, character_id: character, grant };
+    begin_login(&state, &req, flow, &wanted).await
+}
+
+/// Why a login failed, for the audit log and the server's own log: never the provider's text.
+struct Failure {
+    reason: String,
+    error: ApiError,
+}
+
+impl Failure {
+    fn new(reason: impl Into<String>, error: ApiError) -> Self {
+        Self { reason: reason.into(), error }
+    }
+}
+
+/// An OAuth error code from the SSO's redirect, as one of the codes RFC 6749 defines (anything else
+/// is `other`): what the audit log keeps of it.
+fn oauth_error_code(raw: &str) -> &'static str {
+    const KNOWN: [&str; 7] = [
+        "access_denied",
+        "invalid_request",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "unauthorized_client",
+        "unsupported_response_type",
+    ];
+    KNOWN.into_iter().find(|k| *k == raw).unwrap_or("other")
+}
+
+/// `GET /api/auth/callback`. Every answer clears the login cookie. Failures are audited within
+/// the client's budget (a flood of bad callbacks writes a bounded trail) and answered without the
+/// provider's text; a browser gets a page, an API client JSON.
+async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let response = match complete_login(&req, &state).await {
+        Ok(response) => response,
+        Err(Failure { reason, error }) => {
+            record_failure(&req, &state, &reason).await;
+            failure_page(&req, error)
+        }
+    };
+    Ok(response.with_header(
+        "set-cookie",
+        format!("{LOGIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"),
+    ))
+}
+
+/// Writes a `login_failed` entry if the client's audit budget allows; logs it either way.
+async fn record_failure(req: &Request, state: &AppState, reason: &str) {
+    tracing::info!(reason, "login failed");
+    let (client, shard) = login_client(req);
+    let permitted = async { login_states(state, shard)?.audit_permit(&AuditPermit { client }).await }.await;
+    match permitted {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "the login audit budget is unavailable; not auditing");
+            return;
+        }
+    }
     let entry = Entry::new(Action::LoginFailed)
         .detail(serde_json::json!({ "reason": reason }))
         .ip(client_info(req).ip);
-    if let Err(e) = audit::record(pg, &entry).await {
+    let written = async {
+        let pg = hub_worker::pg::connect(&state.env).await?;
+        audit::record(&pg, &entry).await
+    }
+    .await;
+    if let Err(e) = written {
         tracing::error!(error = %e, "audit write failed");
     }
-    tracing::info!(reason, "login failed");
-    error
 }
 
-async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let sso = SsoConfig::from_env(&state.env)?;
-    let pg = hub_worker::auth::database(&state.env).await?;
+/// The failure as the client expects it: a small page for a browser, JSON otherwise. The status is
+/// the error's either way.
+fn failure_page(req: &Request, error: ApiError) -> Response {
+    let wants_html = req.header("accept").is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return error.into_response();
+    }
+    let escape = |text: &str| {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>Login not completed · EVE Auth Hub</title><main><h1>Login not completed</h1><p>{}</p>\
+         <p><a href=\"/\">Back to EVE Auth Hub</a></p></main></html>",
+        escape(&error.message)
+    );
+    let mut response = Response::new(error.status)
+        .with_header("content-type", "text/html; charset=utf-8")
+        .with_header("cache-control", "no-store");
+    response.body = body.into_bytes();
+    response
+}
+
+/// Takes the login state back at the callback, from the shard its first character names, and the
+/// code that came with it.
+async fn take_state(req: &Request, state: &AppState) -> Result<(Pending, String), Failure> {
     if let Some(error) = req.query_value("error") {
-        return Err(login_failed(
-            &pg,
-            &req,
-            "sso_error",
-            ApiError::bad_request(format!("EVE SSO refused: {error}")),
-        )
-        .await);
+        let message = if error == "access_denied" {
+            "You cancelled the login at EVE SSO."
+        } else {
+            "EVE SSO did not complete the login. Try again."
+        };
+        return Err(Failure::new(
+            format!("sso_error: {}", oauth_error_code(&error)),
+            ApiError::bad_request(message),
+        ));
     }
     let (Some(code), Some(login_state)) = (req.query_value("code"), req.query_value("state")) else {
-        return Err(login_failed(
-            &pg,
-            &req,
-            "missing_parameters",
-            ApiError::bad_request("missing code or state"),
-        )
-        .await);
+        return Err(Failure::new("missing_parameters", ApiError::bad_request("missing code or state")));
     };
+    let invalid_state = |message: &str| ApiError::new(400, "invalid_state", message);
+    let Some(shard) = oauth::shard_of_state(&login_state) else {
+        return Err(Failure::new(
+            "unknown or already used login state",
+            invalid_state("unknown or already used login state"),
+        ));
+    };
+    let unavailable = |e: RpcError| Failure::new(format!("login state: {e}"), ApiError::from(e));
     let browser_nonce =
         req.header("cookie").and_then(|c| session::cookie_value(&c, LOGIN_COOKIE).map(str::to_owned));
-    let store = get_stub::<LoginStates>(
-        &state.env,
-        bindings::CORE_STATE,
-        LOGIN_STATE_OBJECT,
-        Some(&state.request_id),
-    )?;
     let finish = FinishLogin { provider: Provider::Eve, state: login_state, browser_nonce };
-    let pending: Pending = match store.finish(&finish).await {
-        Ok(pending) => pending,
+    match login_states(state, shard).map_err(unavailable)?.finish(&finish).await {
+        Ok(pending) => Ok((pending, code)),
         Err(e) if e.code == RpcErrorCode::BadRequest => {
-            let error = ApiError::new(400, "invalid_state", e.message.clone());
-            return Err(login_failed(&pg, &req, &e.message, error).await);
+            Err(Failure::new(e.message.clone(), invalid_state(&e.message)))
         }
-        Err(e) => return Err(e.into()),
-    };
+        Err(e) => Err(unavailable(e)),
+    }
+}
 
-    let (claims, tokens) = exchange_and_verify(&sso, &pg, &req, &code, &pending.code_verifier).await?;
+/// What a refused sign-in tells the browser.
+fn sign_in_failure(e: AccountError, identity: &LoginIdentity) -> Failure {
+    match e {
+        AccountError::AlreadyLinked | AccountError::NotYours => {
+            Failure::new("character of another account", ApiError::conflict(e.to_string()))
+        }
+        AccountError::UnknownUser => {
+            Failure::new("unknown user", ApiError::unauthorized("your session has ended; log in again"))
+        }
+        AccountError::Disabled => Failure::new(
+            "account disabled",
+            ApiError::forbidden("This account is disabled. Ask a site admin if you think this is a mistake."),
+        ),
+        AccountError::WrongCharacter => Failure::new(
+            "another character came back",
+            ApiError::bad_request(format!(
+                "You logged in as {} at EVE SSO: choose the character you were granting access for.",
+                identity.name
+            )),
+        ),
+        other => Failure::new("sign-in", internal(other)),
+    }
+}
+
+/// The callback's work: takes the state back, exchanges the code, signs the character in, hands
+/// the tokens over, and answers with the redirect.
+async fn complete_login(req: &Request, state: &AppState) -> Result<Response, Failure> {
+    let (pending, code) = take_state(req, state).await?;
+    let sso = SsoConfig::from_env(&state.env).map_err(|e| Failure::new("not configured", e))?;
+    let (claims, tokens) = exchange_and_verify(&sso, &code, &pending.code_verifier).await?;
+    let pg = hub_worker::auth::database(&state.env).await.map_err(|e| Failure::new("database", e))?;
 
     let identity = LoginIdentity {
         character_id: claims.character_id,
@@ -164,18 +346,22 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
         scopes: claims.scopes,
     };
     let access_expires_at_ms = claims.expires_at.saturating_mul(1000);
-    let client = client_info(&req);
-    let signed_in =
-        accounts::sign_in(&pg, &OsRandom, &WorkerClock, &identity, &pending.flow, client.ip.as_deref())
-            .await
-            .map_err(|e| match e {
-                accounts::AccountError::AlreadyLinked => ApiError::conflict(e.to_string()),
-                accounts::AccountError::UnknownUser => {
-                    ApiError::unauthorized("your session has ended; log in again")
-                }
-                other => internal(other),
-            })?;
-    store_tokens(&state, &identity, tokens, access_expires_at_ms).await;
+    let client = client_info(req);
+    let bootstrap_admins = config::site_admins(&state.env);
+    let request = SignInRequest {
+        identity: &identity,
+        flow: &pending.flow,
+        ip: client.ip.as_deref(),
+        bootstrap_admins: &bootstrap_admins,
+    };
+    let signed_in = accounts::sign_in(&pg, &OsRandom, &WorkerClock, request)
+        .await
+        .map_err(|e| sign_in_failure(e, &identity))?;
+    if signed_in.became_site_admin {
+        tracing::info!(character = %identity.character_id, user = %signed_in.user_id, "site admin bootstrapped");
+    }
+    store_tokens(state, &identity, tokens, access_expires_at_ms).await;
+    let mut ended = signed_in.ended;
     if let Some(previous) = signed_in.transferred_from {
         tracing::info!(character = %identity.character_id, previous_user = %previous, "character transfer detected");
         let notification = NewNotification {
@@ -187,37 +373,33 @@ async fn callback(req: Request, _params: Params, state: Rc<AppState>) -> Result<
         hub_worker::notify::deliver(&state.env, &state.request_id, vec![notification]).await;
     }
     let mut response = Response::redirect(pending.return_to.as_deref().unwrap_or("/"))
-        .with_header("referrer-policy", "no-referrer")
-        .with_header(
-            "set-cookie",
-            format!("{LOGIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"),
-        );
+        .with_header("referrer-policy", "no-referrer");
     if pending.flow == Flow::Login {
         // A new session at every login; the one the browser had (if any) ends.
+        let db = |e| Failure::new("session", internal(e));
         if let Some(old) = req.header("cookie").and_then(|c| session::token_from_cookies(&c)) {
             if let Ok(Some(old)) =
                 session::authenticate(&pg, &WorkerClock, &SessionPolicy::default(), &old).await
             {
-                session::end(&pg, &WorkerClock, old.id, None, "rotated").await.map_err(internal)?;
+                ended.extend(session::end(&pg, &WorkerClock, old.id, None, "rotated").await.map_err(db)?);
             }
         }
         let policy = SessionPolicy::default();
         let (token, _) = session::create(&pg, &OsRandom, &WorkerClock, &policy, signed_in.user_id, &client)
             .await
-            .map_err(internal)?;
+            .map_err(db)?;
         response = response.with_header("set-cookie", session::session_cookie(&token, &policy));
     }
+    hub_worker::notify::end_sessions(&state.env, &state.request_id, &ended).await;
     Ok(response)
 }
 
 /// Exchanges the code (PKCE verifier, client in HTTP Basic) and validates the access token locally.
 async fn exchange_and_verify(
     sso: &SsoConfig,
-    pg: &PgClient,
-    req: &Request,
     code: &str,
     code_verifier: &str,
-) -> Result<(hub_sso::jwt::EveClaims, oauth::TokenResponse), ApiError> {
+) -> Result<(hub_sso::jwt::EveClaims, oauth::TokenResponse), Failure> {
     let http = sso_http();
     let exchange = oauth::code_exchange(&sso.client, code, code_verifier);
     let tokens = match http
@@ -230,18 +412,18 @@ async fn exchange_and_verify(
         Err(reason) => {
             let error =
                 ApiError::new(502, "sso_unavailable", "EVE SSO did not complete the login; try again");
-            return Err(login_failed(pg, req, &format!("code exchange: {reason}"), error).await);
+            return Err(Failure::new(format!("code exchange: {reason}"), error));
         }
     };
     match config::verify_access_token(sso, &http, &WorkerClock, &tokens.access_token).await {
         Ok(claims) => Ok((claims, tokens)),
         Err(VerifyError::KeysUnavailable(reason)) => {
             let error = ApiError::unavailable("EVE SSO's signing keys are unavailable; try again");
-            Err(login_failed(pg, req, &format!("jwks: {reason}"), error).await)
+            Err(Failure::new(format!("jwks: {reason}"), error))
         }
         Err(VerifyError::Token(e)) => {
             let error = ApiError::new(401, "invalid_token", "EVE SSO returned a token we cannot accept");
-            Err(login_failed(pg, req, &format!("token: {e}"), error).await)
+            Err(Failure::new(format!("token: {e}"), error))
         }
     }
 }
@@ -333,7 +515,7 @@ async fn me(req: Request, _params: Params, state: Rc<AppState>) -> Result<Respon
         .await
         .map_err(internal)?
         .ok_or_else(|| ApiError::unauthorized("your account no longer exists"))?;
-    let is_admin = is_site_admin(&user, &state.env);
+    let is_admin = session.site_admin;
     let health = token_health(&state, &user).await;
     let body = MeResponse {
         user: MeUser::new(user, health),
@@ -351,9 +533,12 @@ async fn logout(req: Request, _params: Params, state: Rc<AppState>) -> Result<Re
     let pg = hub_worker::auth::database(&state.env).await?;
     let (token, session) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
-    session::end(&pg, &WorkerClock, session.id, Some(session.user_id), "logout").await.map_err(internal)?;
+    let ended = session::end(&pg, &WorkerClock, session.id, Some(session.user_id), "logout")
+        .await
+        .map_err(internal)?;
     let entry = Entry::new(Action::Logout).user(session.user_id).ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
+    hub_worker::notify::end_sessions(&state.env, &state.request_id, &ended).await;
     Ok(Response::new(204).with_header("set-cookie", session::clear_session_cookie()))
 }
 
@@ -384,7 +569,10 @@ async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Re
     let (token, current) = authenticate(&req, &pg).await?;
     require_csrf(&req, &token)?;
     let id: uuid::Uuid = params.parse("id")?;
-    if !session::end(&pg, &WorkerClock, id, Some(current.user_id), "ended_by_user").await.map_err(internal)? {
+    let ended = session::end(&pg, &WorkerClock, id, Some(current.user_id), "ended_by_user")
+        .await
+        .map_err(internal)?;
+    if ended.is_empty() {
         return Err(ApiError::not_found("no such live session of yours"));
     }
     let entry = Entry::new(Action::SessionEnded)
@@ -392,6 +580,7 @@ async fn end_my_session(req: Request, params: Params, state: Rc<AppState>) -> Re
         .detail(serde_json::json!({ "session_id": id }))
         .ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
+    hub_worker::notify::end_sessions(&state.env, &state.request_id, &ended).await;
     Ok(Response::new(204))
 }
 
@@ -501,48 +690,19 @@ async fn reseal_tokens(req: Request, _params: Params, state: Rc<AppState>) -> Re
     )
 }
 
-/// Operator endpoints take `Authorization: Bearer <OPERATOR_TOKEN>` (a secret); without the
-/// secret configured they are off.
-fn require_operator(req: &Request, env: &Env) -> Result<(), ApiError> {
-    use sha2::Digest;
-    let Some(expected) = env.secret("OPERATOR_TOKEN").ok().map(|s| s.to_string()).filter(|s| s.len() >= 16)
-    else {
-        return Err(ApiError::new(404, "not_found", "operator endpoints are not enabled (OPERATOR_TOKEN)"));
-    };
-    let presented = req.header("authorization").unwrap_or_default();
-    let presented = presented.strip_prefix("Bearer ").unwrap_or_default();
-    // Compared as hashes, so the comparison's time says nothing about the secret.
-    if sha2::Sha256::digest(presented.as_bytes()) == sha2::Sha256::digest(expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized("a valid operator token is required"))
-    }
-}
-
-/// Whether one of the user's characters is a configured site admin.
-fn is_site_admin(user: &accounts::UserView, env: &Env) -> bool {
-    let admins = config::site_admins(env);
-    user.characters.iter().any(|c| admins.contains(&c.id.0))
-}
-
-/// The admin behind the request, or 401/403. Site admins are character ids in configuration.
-async fn require_admin(
-    req: &Request,
-    pg: &PgClient,
-    env: &Env,
-) -> Result<(SessionToken, SessionRecord), ApiError> {
+/// The site admin behind the request, or 401/403. Mutating requests must carry the CSRF token.
+async fn require_admin(req: &Request, pg: &PgClient, mutating: bool) -> Result<SessionRecord, ApiError> {
     let (token, session) = authenticate(req, pg).await?;
-    let user = accounts::user_view(pg, session.user_id).await.map_err(internal)?;
-    if user.is_some_and(|u| is_site_admin(&u, env)) {
-        Ok((token, session))
-    } else {
-        Err(ApiError::forbidden("site admins only"))
+    require_site_admin(&session)?;
+    if mutating {
+        require_csrf(req, &token)?;
     }
+    Ok(session)
 }
 
 async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
-    require_admin(&req, &pg, &state.env).await?;
+    require_admin(&req, &pg, false).await?;
     let limit = page_limit(&req)?;
     let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
     let users = accounts::list_users(&pg, limit, offset).await.map_err(internal)?;
@@ -551,7 +711,7 @@ async fn admin_users(req: Request, _params: Params, state: Rc<AppState>) -> Resu
 
 async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
-    require_admin(&req, &pg, &state.env).await?;
+    require_admin(&req, &pg, false).await?;
     let user_id = hub_domain::UserId(params.parse("id")?);
     let user = accounts::user_view(&pg, user_id)
         .await
@@ -563,23 +723,87 @@ async fn admin_user(req: Request, params: Params, state: Rc<AppState>) -> Result
 
 async fn admin_end_session(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
-    let (token, admin) = require_admin(&req, &pg, &state.env).await?;
-    require_csrf(&req, &token)?;
+    let admin = require_admin(&req, &pg, true).await?;
     let id: uuid::Uuid = params.parse("id")?;
-    if !session::end(&pg, &WorkerClock, id, None, "ended_by_admin").await.map_err(internal)? {
+    let ended = session::end(&pg, &WorkerClock, id, None, "ended_by_admin").await.map_err(internal)?;
+    let Some((user, _)) = ended.0.first().copied() else {
         return Err(ApiError::not_found("no such live session"));
-    }
+    };
     let entry = Entry::new(Action::AdminAction)
+        .user(user)
         .actor(admin.user_id)
         .detail(serde_json::json!({ "ended_session": id }))
         .ip(client_info(&req).ip);
     audit::record(&pg, &entry).await.map_err(internal)?;
+    hub_worker::notify::end_sessions(&state.env, &state.request_id, &ended).await;
+    Ok(Response::new(204))
+}
+
+fn admin_error(e: AdminError) -> ApiError {
+    match e {
+        AdminError::NotFound => ApiError::not_found(e.to_string()),
+        AdminError::LastAdmin | AdminError::IsAdmin | AdminError::Yourself => {
+            ApiError::conflict(e.to_string())
+        }
+        AdminError::Reason => ApiError::bad_request(e.to_string()),
+        AdminError::Database(e) => internal(e),
+    }
+}
+
+/// `POST /api/admin/users/:id/admin`: makes the user a site admin (audited).
+async fn grant_admin(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = hub_worker::auth::database(&state.env).await?;
+    let admin = require_admin(&req, &pg, true).await?;
+    let target = UserId(params.parse("id")?);
+    let ip = client_ip(&req);
+    admin::grant_site_admin(&pg, Actor { user_id: admin.user_id, ip: ip.as_deref() }, target)
+        .await
+        .map_err(admin_error)?;
+    Ok(Response::new(204))
+}
+
+/// `DELETE /api/admin/users/:id/admin`: takes the right away (never from the last admin).
+async fn revoke_admin(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = hub_worker::auth::database(&state.env).await?;
+    let admin = require_admin(&req, &pg, true).await?;
+    let target = UserId(params.parse("id")?);
+    let ip = client_ip(&req);
+    admin::revoke_site_admin(&pg, Actor { user_id: admin.user_id, ip: ip.as_deref() }, target)
+        .await
+        .map_err(admin_error)?;
+    Ok(Response::new(204))
+}
+
+/// `POST /api/admin/users/:id/ban` `{reason}`: disables the account; its sessions and sockets end
+/// at once.
+async fn ban_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = hub_worker::auth::database(&state.env).await?;
+    let admin = require_admin(&req, &pg, true).await?;
+    let target = UserId(params.parse("id")?);
+    let body: BanBody = req.json()?;
+    let ip = client_ip(&req);
+    let actor = Actor { user_id: admin.user_id, ip: ip.as_deref() };
+    let ended =
+        admin::disable_user(&pg, &WorkerClock, actor, target, &body.reason).await.map_err(admin_error)?;
+    hub_worker::notify::end_sessions(&state.env, &state.request_id, &ended).await;
+    Ok(Response::new(204))
+}
+
+/// `DELETE /api/admin/users/:id/ban`: lifts the ban.
+async fn unban_user(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let pg = hub_worker::auth::database(&state.env).await?;
+    let admin = require_admin(&req, &pg, true).await?;
+    let target = UserId(params.parse("id")?);
+    let ip = client_ip(&req);
+    admin::enable_user(&pg, Actor { user_id: admin.user_id, ip: ip.as_deref() }, target)
+        .await
+        .map_err(admin_error)?;
     Ok(Response::new(204))
 }
 
 async fn admin_audit(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let pg = hub_worker::auth::database(&state.env).await?;
-    require_admin(&req, &pg, &state.env).await?;
+    require_admin(&req, &pg, false).await?;
     let limit = page_limit(&req)?;
     let before = optional_number(&req, "before_id")?;
     let user = req
@@ -626,16 +850,20 @@ struct LoginStateStore<'a> {
 }
 
 impl LoginStatesHandler for LoginStateStore<'_> {
-    async fn begin(&self, request: BeginLogin) -> Result<Begun, RpcError> {
-        oauth::begin(
-            self.storage,
-            &OsRandom,
-            &WorkerClock,
-            request.provider,
-            &request.flow,
-            request.return_to.as_deref(),
-        )
-        .map_err(|e| RpcError::internal(e.to_string()))
+    async fn begin(&self, request: Start) -> Result<Begun, RpcError> {
+        oauth::begin(self.storage, &OsRandom, &WorkerClock, &request, &oauth::Limits::DEFAULT).map_err(|e| {
+            match e {
+                oauth::StateError::RateLimited { .. } => {
+                    RpcError::new(RpcErrorCode::TooManyRequests, e.to_string())
+                }
+                other => RpcError::internal(other.to_string()),
+            }
+        })
+    }
+
+    async fn audit_permit(&self, request: AuditPermit) -> Result<bool, RpcError> {
+        oauth::audit_permit(self.storage, &WorkerClock, &request.client)
+            .map_err(|e| RpcError::internal(e.to_string()))
     }
 
     async fn finish(&self, request: FinishLogin) -> Result<Pending, RpcError> {

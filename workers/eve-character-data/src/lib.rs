@@ -10,14 +10,14 @@
 //!   for the character's owner and site admins.
 
 use hub_api::{DatasetRunView, SyncRunReport};
-use hub_chardata::{read, Dataset, SyncError};
+use hub_chardata::{read, Dataset, RolesFact, SyncError};
 use hub_domain::{CharacterId, Service};
 use hub_esi::{breaker::BreakerState, EsiError};
 use hub_http::{ApiError, Params, Request, Response, Router};
-use hub_ports::{Clock, SqlStorage, SqlValue};
+use hub_ports::{Clock, Postgres, SqlStorage, SqlValue};
 use hub_rpc::interfaces::{
-    BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, EsiBudget, EsiBudgetHandler,
-    PermitRequest, TokenStore,
+    BudgetObservation, CharacterRequest, CharacterSync, CharacterSyncHandler, CorporationSync, EsiBudget,
+    EsiBudgetHandler, ObservedMember, PermitRequest, TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
 use hub_tokens::TokenHealth;
@@ -63,8 +63,7 @@ async fn character_for(
         require_csrf(req, &token)?;
     }
     let owner = hub_auth::accounts::owner_of(&pg, character).await.map_err(internal)?;
-    let allowed = owner == Some(session.user_id)
-        || (owner.is_some() && hub_worker::auth::is_site_admin(&pg, &state.env, session.user_id).await?);
+    let allowed = owner == Some(session.user_id) || (owner.is_some() && session.site_admin);
     if allowed {
         Ok((pg, character))
     } else {
@@ -170,6 +169,8 @@ pub struct EveCharacterData {
     /// A run is in flight: input gates do not cover its outbound fetches, so an alarm or a
     /// "sync now" arriving meanwhile must not start a second one.
     running: std::cell::Cell<bool>,
+    /// A new token arrived while a run was in flight: everything is due again after it.
+    restart: std::cell::Cell<bool>,
 }
 
 fn migrate(storage: &DurableSql) -> Result<(), hub_ports::SqlError> {
@@ -189,7 +190,13 @@ impl DurableObject for EveCharacterData {
         if let Err(e) = migrate(&storage) {
             tracing::error!(error = %e, "creating the character data tables failed");
         }
-        Self { state, storage, env, running: std::cell::Cell::new(false) }
+        Self {
+            state,
+            storage,
+            env,
+            running: std::cell::Cell::new(false),
+            restart: std::cell::Cell::new(false),
+        }
     }
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
@@ -221,21 +228,17 @@ fn storage_error(e: &hub_ports::SqlError) -> RpcError {
 
 impl CharacterSyncHandler for EveCharacterData {
     async fn start(&self, request: CharacterRequest) -> Result<(), RpcError> {
-        let now = WorkerClock.now_ms();
         self.storage
             .exec(
                 "INSERT INTO sync_meta (id, character_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET character_id = excluded.character_id",
                 &[SqlValue::Integer(request.character_id.0)],
             )
             .map_err(|e| storage_error(&e))?;
-        for dataset in Dataset::ALL {
-            self.storage
-                .exec(
-                    "INSERT INTO sync_schedule (dataset, next_at_ms, stopped) VALUES (?, ?, NULL)
-                     ON CONFLICT (dataset) DO UPDATE SET next_at_ms = excluded.next_at_ms, stopped = NULL",
-                    &[SqlValue::Text(dataset.as_str().into()), SqlValue::Integer(now)],
-                )
-                .map_err(|e| storage_error(&e))?;
+        self.all_due_now().map_err(|e| storage_error(&e))?;
+        if self.running.get() {
+            // The run in flight began with the old token: its outcomes must not stop what the new
+            // one allows. Everything is due again once it ends.
+            self.restart.set(true);
         }
         self.rearm().await;
         Ok(())
@@ -251,6 +254,29 @@ impl CharacterSyncHandler for EveCharacterData {
         let report = self.run(request.character_id, true).await;
         self.rearm().await;
         Ok(report)
+    }
+
+    async fn refresh_roles(&self, request: CharacterRequest) -> Result<(), RpcError> {
+        if self.character().is_none() {
+            self.start(request).await?;
+        }
+        // Outside the one-run-at-a-time guard: a registration waits for these two facts, and a run
+        // in flight may not include them. Both stores are idempotent upserts.
+        let report = self.run_exclusive(request.character_id, vec![Dataset::Public, Dataset::Roles]).await;
+        self.rearm().await;
+        match report.datasets.iter().find(|d| d.dataset == Dataset::Roles.as_str()) {
+            Some(run) if run.status == "ok" || run.status == "unchanged" => Ok(()),
+            Some(run) => Err(RpcError::new(
+                RpcErrorCode::Conflict,
+                format!(
+                    "the character's roles could not be read: {}",
+                    run.message.as_deref().unwrap_or(&run.status)
+                ),
+            )),
+            None => {
+                Err(RpcError::new(RpcErrorCode::Unavailable, "the character's roles could not be read now"))
+            }
+        }
     }
 }
 
@@ -270,6 +296,20 @@ struct RunOutcome {
 }
 
 impl EveCharacterData {
+    /// Every dataset due now, none stopped: a new token (a login, a grant) may allow what the old
+    /// one did not.
+    fn all_due_now(&self) -> Result<(), hub_ports::SqlError> {
+        let now = WorkerClock.now_ms();
+        for dataset in Dataset::ALL {
+            self.storage.exec(
+                "INSERT INTO sync_schedule (dataset, next_at_ms, stopped) VALUES (?, ?, NULL)
+                 ON CONFLICT (dataset) DO UPDATE SET next_at_ms = excluded.next_at_ms, stopped = NULL",
+                &[SqlValue::Text(dataset.as_str().into()), SqlValue::Integer(now)],
+            )?;
+        }
+        Ok(())
+    }
+
     fn character(&self) -> Option<CharacterId> {
         let rows = self.storage.exec("SELECT character_id FROM sync_meta WHERE id = 1", &[]).ok()?;
         rows.first().and_then(|r| r.first()).and_then(SqlValue::as_i64).map(CharacterId)
@@ -296,14 +336,18 @@ impl EveCharacterData {
         if self.running.replace(true) {
             return SyncRunReport { datasets: Vec::new() };
         }
-        let report = self.run_exclusive(character, force).await;
+        let report = self.run_exclusive(character, self.due(force)).await;
         self.running.set(false);
+        if self.restart.replace(false) {
+            if let Err(e) = self.all_due_now() {
+                tracing::error!(error = %e, "rescheduling after a new token failed");
+            }
+        }
         report
     }
 
-    async fn run_exclusive(&self, character: CharacterId, force: bool) -> SyncRunReport {
+    async fn run_exclusive(&self, character: CharacterId, datasets: Vec<Dataset>) -> SyncRunReport {
         let mut report = SyncRunReport { datasets: Vec::new() };
-        let datasets = self.due(force);
         if datasets.is_empty() {
             return report;
         }
@@ -321,8 +365,24 @@ impl EveCharacterData {
         let parts = EsiParts::new(&self.env);
         let esi = parts.client(&self.storage);
         let mut tokens = RunTokens::default();
+        // The corporation hears of its member after the last of these two, before its status is
+        // recorded (whoever waits for the status finds the corporation told).
+        let observe_after = if datasets.contains(&Dataset::Roles) {
+            Some(Dataset::Roles)
+        } else {
+            datasets.iter().copied().find(|d| *d == Dataset::Public)
+        };
         for dataset in datasets {
-            let outcome = self.run_dataset(&esi, &pg, character, dataset, &mut tokens).await;
+            let (outcome, roles) = self.run_dataset(&esi, &pg, character, dataset, &mut tokens).await;
+            if dataset == Dataset::Roles && outcome.next_at_ms.is_none() {
+                // Roles that can no longer be read give nothing.
+                if let Err(e) = hub_chardata::clear_roles(&pg, character).await {
+                    tracing::error!(error = %e, "clearing the roles of a stopped character failed");
+                }
+            }
+            if observe_after == Some(dataset) {
+                self.observe_corporation(&pg, character, roles.as_ref()).await;
+            }
             if let Err(e) = hub_chardata::record_status(
                 &pg,
                 character,
@@ -346,6 +406,44 @@ impl EveCharacterData {
         report
     }
 
+    /// Tells the character's corporation object that the character is a member: it refreshes the
+    /// corporation's public information (its CEO), and a Director registers the corporation.
+    async fn observe_corporation(
+        &self,
+        pg: &hub_db::pg::PgClient,
+        character: CharacterId,
+        roles: Option<&RolesFact>,
+    ) {
+        let rows = pg
+            .query(
+                "SELECT corporation_id, user_id FROM characters WHERE id = $1",
+                &[hub_ports::PgValue::Int(character.0)],
+            )
+            .await;
+        let Some((corporation, owner)) = rows.ok().and_then(|rows| {
+            let row = rows.first()?;
+            Some((row.opt_int(0).ok()??, row.opt_uuid(1).ok()?.map(hub_domain::UserId)))
+        }) else {
+            return;
+        };
+        let director = roles.is_some_and(|r| r.corporation_id == corporation && r.is_director());
+        let member = ObservedMember { corporation_id: corporation, character_id: character, owner, director };
+        let result = async {
+            get_stub::<CorporationSync>(
+                &self.env,
+                bindings::EVE_CORPORATION_DATA,
+                &corporation.to_string(),
+                None,
+            )?
+            .observe_member(&member)
+            .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(character = %character, corporation, error = %e, "telling the corporation about its member failed");
+        }
+    }
+
     async fn run_dataset(
         &self,
         esi: &impl hub_esi::Fetch,
@@ -353,25 +451,26 @@ impl EveCharacterData {
         character: CharacterId,
         dataset: Dataset,
         tokens: &mut RunTokens,
-    ) -> RunOutcome {
+    ) -> (RunOutcome, Option<RolesFact>) {
         let now = WorkerClock.now_ms();
         let token = match dataset.scope() {
             None => None,
             Some(scope) => match self.token(character, scope, tokens).await {
                 Ok(token) => Some(token),
-                Err(stop) => return stop,
+                Err(stop) => return (stop, None),
             },
         };
-        match hub_chardata::sync(esi, pg, character, token, dataset).await {
+        let outcome = match hub_chardata::sync(esi, pg, character, token, dataset).await {
             Ok(synced) => {
                 if !synced.notify.is_empty() {
                     hub_worker::notify::deliver(&self.env, "character-sync", synced.notify).await;
                 }
-                RunOutcome {
+                let outcome = RunOutcome {
                     status: if synced.changed { "ok" } else { "unchanged" },
                     message: None,
                     next_at_ms: Some(synced.next_at_ms.max(now + MIN_INTERVAL_MS)),
-                }
+                };
+                return (outcome, synced.roles);
             }
             Err(SyncError::Esi(
                 EsiError::RateLimited { retry_at_ms } | EsiError::ErrorLimited { reset_at_ms: retry_at_ms },
@@ -387,7 +486,8 @@ impl EveCharacterData {
                 tracing::warn!(character = %character, dataset = dataset.as_str(), error = %e, "sync failed");
                 RunOutcome { status: "error", message: Some(e.to_string()), next_at_ms: Some(now + RETRY_MS) }
             }
-        }
+        };
+        (outcome, None)
     }
 
     /// An access token carrying `scope`, or the outcome that stops the dataset. The token store is

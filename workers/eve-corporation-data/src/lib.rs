@@ -1,28 +1,44 @@
-//! The eve-corporation-data worker: corporation data synced from ESI through director characters.
+//! The eve-corporation-data worker: the corporations the hub serves, and their data synced from ESI
+//! through director characters.
 //!
-//! Thin glue only: the director manager and storage are `hub-corpdata`, the client `hub-esi`.
-//! - `EveCorporationData`, one object per corporation: its ESI cache and the sync of members, member
-//!   tracking, wallets and their journals, assets, structures and orders, run now on request and by
-//!   alarm (from ESI's `Expires`, at most hourly).
-//! - Corporation admins (site admins, and users who registered a director of the corporation):
-//!   `GET /api/corporations/:id` (directors with health, per-dataset status),
-//!   `POST /api/corporations/:id/directors` `{character_id, priority}` (a character of yours in
-//!   that corporation), `DELETE /api/corporations/:id/directors/:character_id`,
+//! Thin glue only: rights, the registry, the director manager and storage are `hub-corpdata`, the
+//! client `hub-esi`.
+//! - `EveCorporationData`, one object per corporation: its ESI cache, its public information (name,
+//!   ticker, CEO), and the sync of members, member tracking, wallets and their journals, assets,
+//!   structures and orders (one run at a time; by alarm from ESI's `Expires`, at most hourly,
+//!   when the corporation syncs in the background).
+//! - Any player: `GET /api/corporations` (their characters' corporations and the managed ones),
+//!   `GET /api/corporations/recruiting`.
+//! - Site admins: `POST /api/corporations` (register), `DELETE /api/corporations/:id`.
+//! - Corporation admins (site admins, the CEO, and users with a character holding Director in it;
+//!   403 for everyone else): `GET|PATCH /api/corporations/:id`, `POST /api/corporations/:id/directors`
+//!   `{character_id, priority}` (a character of yours that holds Director there now, with the
+//!   corporation scopes), `DELETE /api/corporations/:id/directors/:character_id`,
 //!   `POST /api/corporations/:id/sync`, `GET /api/corporations/:id/members`,
 //!   `GET /api/corporations/:id/data/:dataset`.
 
 use hub_api::{DatasetRunView, SyncRunReport};
-use hub_corpdata::{CorpDataset, DirectorFailure, DirectorTokens};
+use hub_auth::audit::{self, Action, Entry};
+use hub_auth::session::SessionRecord;
+use hub_corpdata::corporations::{self, ManagedPatch, PublicCorporation, RegisteredVia};
+use hub_corpdata::{rights, CorpDataset, DirectorFailure, DirectorTokens};
 use hub_db::pg::PgClient;
-use hub_domain::{CharacterId, Service, UserId};
+use hub_domain::notification::{NewNotification, NotificationKind};
+use hub_domain::scopes;
+use hub_domain::{CharacterId, Service};
 use hub_esi::Route;
 use hub_http::{ApiError, Method, Params, Request, Response, Router};
-use hub_ports::{Clock, PgValue, Postgres};
+use hub_ports::{Clock, SqlStorage, SqlValue};
 use hub_rpc::interfaces::{
-    CharacterRequest, CorporationRequest, CorporationSync, CorporationSyncHandler, TokenStore,
+    CharacterRequest, CharacterSync, CorporationRequest, CorporationSync, CorporationSyncHandler,
+    ObservedMember, TokenStore,
 };
 use hub_rpc::{Interface, RpcError, RpcErrorCode};
-use hub_worker::auth::{authenticate, database, internal, optional_number, page_limit, require_csrf};
+use hub_tokens::{SingleFlight, TokenHealth};
+use hub_worker::auth::{
+    authenticate, client_ip, database, internal, optional_number, page_limit, require_csrf,
+    require_site_admin,
+};
 use hub_worker::durable::DurableSql;
 use hub_worker::esi::EsiParts;
 use hub_worker::{bindings, get_stub, health, AppState, WorkerClock};
@@ -35,7 +51,12 @@ const RETRY_MS: i64 = 5 * 60_000;
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::EVE_CORPORATION_DATA), &[])
+        .get("/api/corporations", list)
+        .post("/api/corporations", register)
+        .get("/api/corporations/recruiting", recruiting)
         .get("/api/corporations/:id", corporation)
+        .route(Method::Patch, "/api/corporations/:id", update)
+        .route(Method::Delete, "/api/corporations/:id", unregister)
         .post("/api/corporations/:id/directors", add_director)
         .route(Method::Delete, "/api/corporations/:id/directors/:character_id", remove_director)
         .post("/api/corporations/:id/sync", sync_now)
@@ -45,188 +66,329 @@ fn router() -> Router<AppState> {
 
 hub_worker::worker_entry!(SERVICE, router);
 
-/// Who is asking, about one corporation.
-struct Caller {
-    pg: PgClient,
-    user: UserId,
-    site_admin: bool,
-    /// A site admin, or the owner of one of the corporation's directors.
-    admin: bool,
-}
-
-async fn caller(
+/// The request's session (401 without one); `mutating` requests must carry the CSRF token.
+async fn session(
     req: &Request,
     state: &AppState,
-    corporation: i64,
     mutating: bool,
-) -> Result<Caller, ApiError> {
+) -> Result<(PgClient, SessionRecord), ApiError> {
     let pg = database(&state.env).await?;
     let (token, session) = authenticate(req, &pg).await?;
     if mutating {
         require_csrf(req, &token)?;
     }
-    let site_admin = hub_worker::auth::is_site_admin(&pg, &state.env, session.user_id).await?;
-    let owns_director = !pg
-        .query(
-            "SELECT 1 FROM corporation_directors d JOIN characters c ON c.id = d.character_id
-             WHERE d.corporation_id = $1 AND c.user_id = $2",
-            &[PgValue::Int(corporation), PgValue::Uuid(session.user_id.0)],
-        )
-        .await
-        .map_err(internal)?
-        .is_empty();
-    Ok(Caller { pg, user: session.user_id, site_admin, admin: site_admin || owns_director })
+    Ok((pg, session))
+}
+
+/// A corporation admin of the path's corporation, or 403: a site admin, its CEO, or a user with a
+/// character holding Director in it, by fresh facts from ESI.
+struct CorporationAdmin {
+    pg: PgClient,
+    session: SessionRecord,
+    corporation: i64,
+}
+
+async fn corporation_admin(
+    req: &Request,
+    params: &Params,
+    state: &AppState,
+    mutating: bool,
+) -> Result<CorporationAdmin, ApiError> {
+    let corporation = corporation_id(params)?;
+    let (pg, session) = session(req, state, mutating).await?;
+    let admin = session.site_admin
+        || rights::holds_director_role(&pg, session.user_id, corporation).await.map_err(internal)?;
+    if admin {
+        Ok(CorporationAdmin { pg, session, corporation })
+    } else {
+        Err(ApiError::forbidden(
+            "corporation admins only: its CEO, characters holding the Director role in it, and site admins",
+        ))
+    }
 }
 
 fn corporation_id(params: &Params) -> Result<i64, ApiError> {
-    params.parse("id")
+    let id: i64 = params.parse("id")?;
+    if id <= 0 {
+        return Err(ApiError::bad_request("path parameter `id` must be a corporation id"));
+    }
+    Ok(id)
 }
 
-fn forbidden() -> ApiError {
-    ApiError::forbidden("corporation admins only: register one of your director characters first")
+fn corporation_object(
+    env: &Env,
+    corporation: i64,
+    request_id: &str,
+) -> Result<hub_rpc::Client<CorporationSync, hub_worker::DurableObjectTransport>, RpcError> {
+    get_stub::<CorporationSync>(
+        env,
+        bindings::EVE_CORPORATION_DATA,
+        &corporation.to_string(),
+        Some(request_id),
+    )
+}
+
+/// Writes an audit entry; a failure is logged, the change it records has happened.
+async fn record(pg: &PgClient, entry: Entry) {
+    if let Err(e) = audit::record(pg, &entry).await {
+        tracing::error!(error = %e, "audit write failed");
+    }
+}
+
+async fn list(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, session) = session(&req, &state, false).await?;
+    let administered = rights::administered_by(&pg, session.user_id).await.map_err(internal)?;
+    let corporations = corporations::list_for_user(&pg, session.user_id, session.site_admin, &administered)
+        .await
+        .map_err(internal)?;
+    let known_unmanaged = if session.site_admin {
+        corporations::known_unmanaged(&pg).await.map_err(internal)?
+    } else {
+        Vec::new()
+    };
+    Response::json_no_store(
+        200,
+        &hub_api::CorporationsResponse { corporations, is_site_admin: session.site_admin, known_unmanaged },
+    )
+}
+
+async fn recruiting(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, _) = session(&req, &state, false).await?;
+    let corporations = corporations::recruiting(&pg).await.map_err(internal)?;
+    Response::json(200, &hub_api::RecruitingResponse { corporations })
+}
+
+/// `POST /api/corporations` (site admins): the hub serves a corporation from now on. Its name and
+/// ticker come from ESI; an id ESI does not know is 404.
+async fn register(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let (pg, session) = session(&req, &state, true).await?;
+    require_site_admin(&session)?;
+    let body: hub_api::RegisterCorporationBody = req.json()?;
+    let patch = body.patch();
+    patch.validate().map_err(ApiError::bad_request)?;
+    if body.corporation_id <= 0 {
+        return Err(ApiError::bad_request("corporation_id must be a corporation id"));
+    }
+    let info = corporation_object(&state.env, body.corporation_id, &state.request_id)?
+        .refresh_info(&CorporationRequest { corporation_id: body.corporation_id })
+        .await?
+        .ok_or_else(|| ApiError::not_found("ESI knows no such corporation"))?;
+    if !corporations::register(
+        &pg,
+        body.corporation_id,
+        RegisteredVia::SiteAdmin,
+        Some(session.user_id),
+        &patch,
+    )
+    .await
+    .map_err(internal)?
+    {
+        return Err(ApiError::conflict(format!("{} is already registered", info.name)));
+    }
+    let entry = Entry::new(Action::CorporationRegistered)
+        .actor(session.user_id)
+        .detail(serde_json::json!({ "corporation_id": body.corporation_id, "name": info.name, "via": "site_admin" }))
+        .ip(client_ip(&req));
+    record(&pg, entry).await;
+    let summary = corporations::summary(&pg, body.corporation_id).await.map_err(internal)?;
+    Response::json(201, &summary)
+}
+
+/// `DELETE /api/corporations/:id` (site admins): the hub stops serving it.
+async fn unregister(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let corporation = corporation_id(&params)?;
+    let (pg, session) = session(&req, &state, true).await?;
+    require_site_admin(&session)?;
+    if !corporations::unregister(&pg, corporation).await.map_err(internal)? {
+        return Err(ApiError::not_found("this corporation is not registered"));
+    }
+    let entry = Entry::new(Action::CorporationUnregistered)
+        .actor(session.user_id)
+        .detail(serde_json::json!({ "corporation_id": corporation }))
+        .ip(client_ip(&req));
+    record(&pg, entry).await;
+    Ok(Response::new(204))
 }
 
 async fn corporation(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
-    if !admin {
-        return Err(forbidden());
-    }
-    let directors = hub_corpdata::directors(&pg, id).await.map_err(internal)?;
-    let rows = pg
-        .query(
-            "SELECT dataset, status, message, director_id, (extract(epoch from last_sync_at) * 1000)::bigint,
-                (extract(epoch from next_sync_at) * 1000)::bigint FROM corporation_sync_status WHERE corporation_id = $1",
-            &[PgValue::Int(id)],
-        )
-        .await
-        .map_err(internal)?;
-    let datasets = rows
-        .iter()
-        .map(|r| hub_api::CorporationDatasetStatus {
-            dataset: r.0[0].as_str().unwrap_or_default().to_owned(),
-            status: r.0[1].as_str().unwrap_or_default().to_owned(),
-            message: r.0[2].as_str().map(str::to_owned),
-            director_id: r.0[3].as_i64(),
-            last_sync_at_ms: r.0[4].as_i64(),
-            next_sync_at_ms: r.0[5].as_i64(),
-        })
-        .collect();
-    Response::json(200, &hub_api::CorporationResponse { corporation_id: id, directors, datasets })
+    let CorporationAdmin { pg, session, corporation } =
+        corporation_admin(&req, &params, &state, false).await?;
+    let summary = corporations::summary(&pg, corporation).await.map_err(internal)?.map(|mut s| {
+        s.is_admin = true;
+        s
+    });
+    let directors = hub_corpdata::directors(&pg, corporation).await.map_err(internal)?;
+    let datasets = hub_corpdata::sync_statuses(&pg, corporation).await.map_err(internal)?;
+    Response::json_no_store(
+        200,
+        &hub_api::CorporationResponse {
+            corporation_id: corporation,
+            corporation: summary,
+            directors,
+            datasets,
+            is_site_admin: session.site_admin,
+            director_scopes: scopes::CORPORATION_DATA.iter().map(|s| (*s).to_owned()).collect(),
+        },
+    )
 }
 
+/// `PATCH /api/corporations/:id`: corporation admins change the recruiting flag and the texts;
+/// the other flags are for site admins.
+async fn update(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+    let CorporationAdmin { pg, session, corporation } =
+        corporation_admin(&req, &params, &state, true).await?;
+    let patch: ManagedPatch = req.json()?;
+    if patch.needs_site_admin() {
+        require_site_admin(&session).map_err(|_| {
+            ApiError::forbidden("only site admins change the member, alt, special and sync flags")
+        })?;
+    }
+    patch.validate().map_err(ApiError::bad_request)?;
+    if !corporations::update(&pg, corporation, &patch).await.map_err(internal)? {
+        return Err(ApiError::not_found("this corporation is not registered"));
+    }
+    let entry = Entry::new(Action::CorporationUpdated)
+        .actor(session.user_id)
+        .detail(serde_json::json!({ "corporation_id": corporation }))
+        .ip(client_ip(&req));
+    record(&pg, entry).await;
+    let summary = corporations::summary(&pg, corporation).await.map_err(internal)?;
+    Response::json(200, &summary)
+}
+
+/// `POST /api/corporations/:id/directors`: a character whose token feeds the corporation's data.
+/// It must be yours (site admins may register anyone's), hold Director there now (read from ESI
+/// with its own token at this moment), and its login must have granted the corporation scopes.
 async fn add_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { pg, user, site_admin, .. } = caller(&req, &state, id, true).await?;
+    let corporation = corporation_id(&params)?;
+    let (pg, session) = session(&req, &state, true).await?;
     let body: hub_api::DirectorBody = req.json()?;
     if !(1..=100).contains(&body.priority) {
         return Err(ApiError::bad_request("priority must be from 1 to 100"));
     }
-    let rows = pg
-        .query(
-            "SELECT user_id, corporation_id FROM characters WHERE id = $1",
-            &[PgValue::Int(body.character_id)],
-        )
-        .await
-        .map_err(internal)?;
-    let Some(row) = rows.first() else { return Err(ApiError::not_found("no such character on this hub")) };
-    let owner = match row.0.first() {
-        Some(PgValue::Uuid(u)) => UserId(*u),
-        _ => return Err(internal("character without a user")),
+    let character = CharacterId(body.character_id);
+    let owner = hub_auth::accounts::owner_of(&pg, character).await.map_err(internal)?;
+    let Some(owner) = owner.filter(|o| *o == session.user_id || session.site_admin) else {
+        return Err(ApiError::not_found("no such character on your account"));
     };
-    if owner != user && !site_admin {
-        return Err(ApiError::forbidden("register your own characters as directors"));
-    }
-    if row.0.get(1).and_then(PgValue::as_i64) != Some(id) {
-        return Err(ApiError::conflict(
-            "this character is not in that corporation (as last synced from ESI)",
+    let request = CharacterRequest { character_id: character };
+    let token = get_stub::<TokenStore>(
+        &state.env,
+        bindings::EVE_TOKEN_STORE,
+        &character.to_string(),
+        Some(&state.request_id),
+    )?
+    .health(&request)
+    .await?;
+    let granted = match token {
+        Some(TokenHealth::Valid { scopes, .. } | TokenHealth::Retrying { scopes, .. }) => scopes,
+        Some(TokenHealth::Invalid { .. }) | None => {
+            return Err(ApiError::new(
+                409,
+                "token_invalid",
+                "this character's EVE login stopped working: log in with it again",
+            ));
+        }
+    };
+    if !scopes::holds_all(&granted, scopes::CORPORATION_DATA) {
+        return Err(ApiError::new(
+            409,
+            "missing_scopes",
+            "this character has not granted the corporation scopes: grant them, then register it",
         ));
     }
-    pg.execute(
-        "INSERT INTO corporation_directors (corporation_id, character_id, priority, added_by) VALUES ($1, $2, $3::bigint, $4)
-         ON CONFLICT (corporation_id, character_id) DO UPDATE SET priority = excluded.priority",
-        &[PgValue::Int(id), PgValue::Int(body.character_id), PgValue::Int(body.priority), PgValue::Uuid(user.0)],
-    )
-    .await
-    .map_err(internal)?;
+    // The character's roles and corporation, read from ESI now with its own token.
+    get_stub::<CharacterSync>(
+        &state.env,
+        bindings::EVE_CHARACTER_DATA,
+        &character.to_string(),
+        Some(&state.request_id),
+    )?
+    .refresh_roles(&request)
+    .await?;
+    if !rights::character_is_director(&pg, character, corporation).await.map_err(internal)? {
+        return Err(ApiError::forbidden(
+            "this character does not hold the Director role in that corporation",
+        ));
+    }
+    hub_corpdata::register_director(&pg, corporation, character, body.priority, session.user_id)
+        .await
+        .map_err(internal)?;
+    let entry = Entry::new(Action::DirectorRegistered)
+        .user(owner)
+        .actor(session.user_id)
+        .character(character)
+        .detail(serde_json::json!({ "corporation_id": corporation, "priority": body.priority }))
+        .ip(client_ip(&req));
+    record(&pg, entry).await;
     Ok(Response::new(204))
 }
 
 async fn remove_director(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { pg, admin, .. } = caller(&req, &state, id, true).await?;
-    if !admin {
-        return Err(forbidden());
-    }
-    let character: i64 = params.parse("character_id")?;
-    let removed = pg
-        .execute(
-            "DELETE FROM corporation_directors WHERE corporation_id = $1 AND character_id = $2",
-            &[PgValue::Int(id), PgValue::Int(character)],
-        )
-        .await
-        .map_err(internal)?;
-    if removed == 0 {
+    let CorporationAdmin { pg, session, corporation } =
+        corporation_admin(&req, &params, &state, true).await?;
+    let character = CharacterId(params.parse("character_id")?);
+    let owner = hub_auth::accounts::owner_of(&pg, character).await.map_err(internal)?;
+    if !hub_corpdata::unregister_director(&pg, corporation, character).await.map_err(internal)? {
         return Err(ApiError::not_found("no such director"));
     }
+    let mut entry = Entry::new(Action::DirectorRemoved)
+        .actor(session.user_id)
+        .character(character)
+        .detail(
+            serde_json::json!({ "corporation_id": corporation, "reason": "removed by a corporation admin" }),
+        )
+        .ip(client_ip(&req));
+    if let Some(owner) = owner {
+        entry = entry.user(owner);
+    }
+    record(&pg, entry).await;
     Ok(Response::new(204))
 }
 
 async fn sync_now(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { admin, .. } = caller(&req, &state, id, true).await?;
-    if !admin {
-        return Err(forbidden());
-    }
-    let object = get_stub::<CorporationSync>(
-        &state.env,
-        bindings::EVE_CORPORATION_DATA,
-        &id.to_string(),
-        Some(&state.request_id),
-    )?;
-    let report = object.sync_now(&CorporationRequest { corporation_id: id }).await?;
+    let CorporationAdmin { corporation, .. } = corporation_admin(&req, &params, &state, true).await?;
+    let report = corporation_object(&state.env, corporation, &state.request_id)?
+        .sync_now(&CorporationRequest { corporation_id: corporation })
+        .await?;
     Response::json(200, &report)
 }
 
 async fn members(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
-    if !admin {
-        return Err(forbidden());
-    }
+    let CorporationAdmin { pg, corporation, .. } = corporation_admin(&req, &params, &state, false).await?;
     let limit = page_limit(&req)?;
     let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
-    let (members, total) = hub_corpdata::members(&pg, id, limit, offset).await.map_err(internal)?;
-    Response::json(
-        200,
-        &serde_json::json!({ "members": members, "total": total, "limit": limit, "offset": offset }),
-    )
+    let (members, total) =
+        corporations::member_view(&pg, corporation, limit, offset).await.map_err(internal)?;
+    Response::json_no_store(200, &hub_api::CorporationMembersPage { members, total, limit, offset })
 }
 
 /// A dataset's rows: `member_tracking`, `wallets`, `wallet_journal`, `assets`, `structures`, `orders`.
 async fn dataset_rows(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
-    let id = corporation_id(&params)?;
-    let Caller { pg, admin, .. } = caller(&req, &state, id, false).await?;
-    if !admin {
-        return Err(forbidden());
-    }
+    let CorporationAdmin { pg, corporation, .. } = corporation_admin(&req, &params, &state, false).await?;
     let dataset = CorpDataset::parse(params.required("dataset")?)
         .ok_or_else(|| ApiError::not_found("no such dataset"))?;
     let limit = page_limit(&req)?;
     let offset = optional_number(&req, "offset")?.unwrap_or(0).max(0);
-    let rows = hub_corpdata::read(&pg, id, dataset, limit, offset).await.map_err(internal)?;
-    Response::json(
+    let rows = hub_corpdata::read(&pg, corporation, dataset, limit, offset).await.map_err(internal)?;
+    Response::json_no_store(
         200,
-        &serde_json::json!({ "dataset": dataset.as_str(), "rows": rows, "limit": limit, "offset": offset }),
+        &hub_api::CorporationDatasetPage { dataset: dataset.as_str().into(), rows, limit, offset },
     )
 }
 
-/// One corporation's sync: ESI cache and schedule.
+/// One corporation: its ESI cache, its schedule, and the run in flight.
 #[durable_object]
 pub struct EveCorporationData {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
     state: State,
     storage: DurableSql,
     env: Env,
+    /// One sync at a time: concurrent "sync now" calls and the alarm share the running one.
+    runs: SingleFlight<i64, SyncRunReport>,
 }
 
 impl DurableObject for EveCorporationData {
@@ -235,17 +397,17 @@ impl DurableObject for EveCorporationData {
         let created = hub_durable::probe::migrate(&storage)
             .and_then(|()| hub_esi::cache::migrate(&storage))
             .and_then(|()| {
-                hub_ports::SqlStorage::exec(
-                    &storage,
-                    "CREATE TABLE IF NOT EXISTS corp_meta (id INTEGER PRIMARY KEY CHECK (id = 1), corporation_id INTEGER NOT NULL)",
-                    &[],
-                )
-                .map(|_| ())
+                storage
+                    .exec(
+                        "CREATE TABLE IF NOT EXISTS corp_meta (id INTEGER PRIMARY KEY CHECK (id = 1), corporation_id INTEGER NOT NULL)",
+                        &[],
+                    )
+                    .map(|_| ())
             });
         if let Err(e) = created {
             tracing::error!(error = %e, "creating the corporation tables failed");
         }
-        Self { state, storage, env }
+        Self { inner: Rc::new(Inner { state, storage, env, runs: SingleFlight::new() }) }
     }
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
@@ -253,21 +415,25 @@ impl DurableObject for EveCorporationData {
             if iface == CorporationSync::NAME {
                 CorporationSync::dispatch(self, &method, &body).await
             } else {
-                hub_worker::durable::dispatch_health(&self.storage, &iface, &method, &body).await
+                hub_worker::durable::dispatch_health(&self.inner.storage, &iface, &method, &body).await
             }
         })
         .await
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
-        let rows = hub_ports::SqlStorage::exec(
-            &self.storage,
-            "SELECT corporation_id FROM corp_meta WHERE id = 1",
-            &[],
-        )
-        .unwrap_or_default();
-        if let Some(id) = rows.first().and_then(|r| r.first()).and_then(hub_ports::SqlValue::as_i64) {
-            self.sync(id).await;
+        let Some(corporation) = self.inner.corporation() else { return worker::Response::empty() };
+        let background = match hub_worker::pg::connect(&self.inner.env).await {
+            Ok(pg) => corporations::syncs_in_background(&pg, corporation).await.unwrap_or(true),
+            Err(_) => true,
+        };
+        if background {
+            Inner::run(&self.inner, corporation).await;
+        } else {
+            tracing::info!(
+                corporation,
+                "not syncing in the background: the corporation is not managed or opted out"
+            );
         }
         worker::Response::empty()
     }
@@ -275,13 +441,54 @@ impl DurableObject for EveCorporationData {
 
 impl CorporationSyncHandler for EveCorporationData {
     async fn sync_now(&self, request: CorporationRequest) -> Result<SyncRunReport, RpcError> {
-        hub_ports::SqlStorage::exec(
-            &self.storage,
-            "INSERT INTO corp_meta (id, corporation_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET corporation_id = excluded.corporation_id",
-            &[hub_ports::SqlValue::Integer(request.corporation_id)],
+        self.inner
+            .storage
+            .exec(
+                "INSERT INTO corp_meta (id, corporation_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET corporation_id = excluded.corporation_id",
+                &[SqlValue::Integer(request.corporation_id)],
+            )
+            .map_err(|e| RpcError::internal(e.to_string()))?;
+        Ok(Inner::run(&self.inner, request.corporation_id).await)
+    }
+
+    async fn refresh_info(&self, request: CorporationRequest) -> Result<Option<PublicCorporation>, RpcError> {
+        let pg = hub_worker::pg::connect(&self.inner.env)
+            .await
+            .map_err(|e| RpcError::new(RpcErrorCode::Unavailable, e.to_string()))?;
+        self.inner.refresh_info(&pg, request.corporation_id).await
+    }
+
+    async fn observe_member(&self, member: ObservedMember) -> Result<(), RpcError> {
+        let pg = hub_worker::pg::connect(&self.inner.env)
+            .await
+            .map_err(|e| RpcError::new(RpcErrorCode::Unavailable, e.to_string()))?;
+        let Some(info) = self.inner.refresh_info(&pg, member.corporation_id).await? else { return Ok(()) };
+        if !member.director {
+            return Ok(());
+        }
+        let registered = corporations::register(
+            &pg,
+            member.corporation_id,
+            RegisteredVia::DirectorLogin,
+            member.owner,
+            &ManagedPatch::default(),
         )
+        .await
         .map_err(|e| RpcError::internal(e.to_string()))?;
-        Ok(self.sync(request.corporation_id).await)
+        if registered {
+            tracing::info!(
+                corporation = member.corporation_id,
+                "corporation registered by a Director's login"
+            );
+            let mut entry = Entry::new(Action::CorporationRegistered).character(member.character_id).detail(
+                serde_json::json!({ "corporation_id": member.corporation_id, "name": info.name, "via": "director_login" }),
+            );
+            if let Some(owner) = member.owner {
+                entry = entry.user(owner);
+            }
+            record(&pg, entry).await;
+        }
+        Ok(())
     }
 }
 
@@ -308,9 +515,43 @@ impl DirectorTokens for StoreTokens<'_> {
     }
 }
 
-impl EveCorporationData {
-    /// Syncs every corporation dataset through the directors, records each outcome, and re-arms
-    /// the alarm for the earliest next sync.
+impl Inner {
+    fn corporation(&self) -> Option<i64> {
+        let rows = self.storage.exec("SELECT corporation_id FROM corp_meta WHERE id = 1", &[]).ok()?;
+        rows.first().and_then(|r| r.first()).and_then(SqlValue::as_i64)
+    }
+
+    /// `GET /corporations/{id}/` through this object's ESI cache, stored in Postgres (the sync
+    /// time too when unchanged: it keeps the CEO fact fresh).
+    async fn refresh_info(
+        &self,
+        pg: &PgClient,
+        corporation: i64,
+    ) -> Result<Option<PublicCorporation>, RpcError> {
+        let parts = EsiParts::new(&self.env);
+        let esi = parts.client(&self.storage);
+        let route = Route::public(format!("/corporations/{corporation}/"), hub_esi::Priority::Essential);
+        let fetched = match esi.get(&route).await {
+            Ok(fetched) => fetched,
+            Err(hub_esi::EsiError::NotFound) => return Ok(None),
+            Err(e) => return Err(RpcError::new(RpcErrorCode::Unavailable, format!("ESI: {e}"))),
+        };
+        let info = PublicCorporation::parse(&fetched.body).map_err(|e| RpcError::internal(e.to_string()))?;
+        corporations::store_public(pg, corporation, &info)
+            .await
+            .map_err(|e| RpcError::internal(e.to_string()))?;
+        Ok(Some(info))
+    }
+
+    /// One run at a time: a call while one is in flight waits for it and gets its report.
+    async fn run(inner: &Rc<Self>, corporation: i64) -> SyncRunReport {
+        let owned = Rc::clone(inner);
+        inner.runs.run(corporation, move || async move { owned.sync(corporation).await }).await
+    }
+
+    /// Takes the directors that lost their access out of rotation (telling their owners and the
+    /// corporation's admins why), syncs every dataset through the rest, records each outcome, and
+    /// re-arms the alarm for the earliest next sync.
     async fn sync(&self, corporation: i64) -> SyncRunReport {
         let mut report = SyncRunReport { datasets: Vec::new() };
         let mut next_alarm = WorkerClock.now_ms() + SYNC_EVERY_MS;
@@ -320,6 +561,7 @@ impl EveCorporationData {
                 next_alarm = WorkerClock.now_ms() + RETRY_MS;
             }
             Ok(pg) => {
+                self.remove_lost_directors(&pg, corporation).await;
                 for dataset in CorpDataset::ALL {
                     let (status, message, director, next_at_ms) =
                         self.sync_dataset(&pg, corporation, dataset).await;
@@ -349,6 +591,48 @@ impl EveCorporationData {
             tracing::error!(error = %e, "setting the corporation alarm failed");
         }
         report
+    }
+
+    async fn remove_lost_directors(&self, pg: &PgClient, corporation: i64) {
+        let removed = match hub_corpdata::remove_lost_directors(pg, corporation).await {
+            Ok(removed) => removed,
+            Err(e) => {
+                tracing::error!(error = %e, "checking the directors failed");
+                return;
+            }
+        };
+        if removed.is_empty() {
+            return;
+        }
+        let admins = rights::role_admins(pg, corporation).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "finding the corporation's admins failed");
+            Vec::new()
+        });
+        let mut notifications = Vec::new();
+        for director in &removed {
+            tracing::info!(corporation, director = %director.character_id, why = director.because.describe(), "director removed");
+            let entry = Entry::new(Action::DirectorRemoved)
+                .user(director.owner)
+                .character(director.character_id)
+                .detail(serde_json::json!({ "corporation_id": corporation, "reason": director.because.describe() }));
+            record(pg, entry).await;
+            let title = format!(
+                "{} no longer feeds its corporation's data: {}",
+                director.character_name,
+                director.because.describe()
+            );
+            let data =
+                serde_json::json!({ "corporation_id": corporation, "character_id": director.character_id });
+            let mut told = vec![director.owner];
+            told.extend(admins.iter().copied().filter(|a| *a != director.owner));
+            notifications.extend(told.into_iter().map(|user_id| NewNotification {
+                user_id,
+                kind: NotificationKind::DirectorRemoved,
+                title: title.clone(),
+                data: data.clone(),
+            }));
+        }
+        hub_worker::notify::deliver(&self.env, "corporation-sync", notifications).await;
     }
 
     async fn sync_dataset(

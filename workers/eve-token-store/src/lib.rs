@@ -221,8 +221,10 @@ async fn character_sold(inner: &Inner, character: CharacterId, new_owner_hash: &
     .await;
     match outcome {
         Ok(previous) => {
-            tracing::info!(character = %character, previous_user = ?previous, "character transfer detected at refresh");
-            if let Some(user_id) = previous {
+            let previous_user = previous.as_ref().map(|(user, _)| *user);
+            tracing::info!(character = %character, previous_user = ?previous_user, "character transfer detected at refresh");
+            if let Some((user_id, ended)) = previous {
+                hub_worker::notify::end_sessions(&inner.env, "token-store", &ended).await;
                 let notification = NewNotification {
                     user_id,
                     kind: NotificationKind::CharacterTransferred,

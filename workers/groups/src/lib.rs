@@ -1,5 +1,6 @@
 //! The groups worker: categories, groups, memberships, join requests, invitations, invite codes
-//! and affiliation rules, under `/api/groups`, `/api/invitations` and `/api/invite/:code`.
+//! and affiliation rules, under `/api/groups`, `/api/invitations` and `/api/invite` (the code in the
+//! body: it is a bearer secret, and URLs reach access logs).
 //!
 //! Thin glue only: every rule lives in `hub-groups`; this crate authenticates, parses, maps errors
 //! to HTTP and delivers the notifications an operation produced once it committed.
@@ -59,7 +60,7 @@ fn router() -> Router<AppState> {
         .get("/api/invitations", my_invitations)
         .post("/api/invitations/:id/accept", accept_invitation)
         .post("/api/invitations/:id/decline", decline_invitation)
-        .post("/api/invite/:code", redeem_code)
+        .post("/api/invite", redeem_code)
 }
 
 hub_worker::worker_entry!(SERVICE, router);
@@ -87,8 +88,7 @@ async fn caller(req: &Request, state: &AppState, mutating: bool) -> Result<(PgCl
     if mutating {
         require_csrf(req, &token)?;
     }
-    let site_admin = hub_worker::auth::is_site_admin(&pg, &state.env, session.user_id).await?;
-    Ok((pg, Caller { user_id: session.user_id, site_admin }))
+    Ok((pg, Caller { user_id: session.user_id, site_admin: session.site_admin }))
 }
 
 fn id(params: &Params, name: &str) -> Result<Uuid, ApiError> {
@@ -273,11 +273,9 @@ async fn decide(
     approve: bool,
 ) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    let request_id = id(&params, "request_id")?;
-    let decided = groups::decide_request(&pg, &caller, request_id, approve).await.map_err(group_error)?;
-    if decided.value.group_id != id(&params, "id")? {
-        return Err(ApiError::not_found("no such join request in this group"));
-    }
+    let (group_id, request_id) = (id(&params, "id")?, id(&params, "request_id")?);
+    let decided =
+        groups::decide_request(&pg, &caller, group_id, request_id, approve).await.map_err(group_error)?;
     deliver(&state, decided.notify).await;
     ok(200, &decided.value)
 }
@@ -292,7 +290,9 @@ async fn reject_request(req: Request, params: Params, state: Rc<AppState>) -> Re
 
 async fn cancel_request(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    groups::cancel_request(&pg, &caller, id(&params, "request_id")?).await.map_err(group_error)?;
+    groups::cancel_request(&pg, &caller, id(&params, "id")?, id(&params, "request_id")?)
+        .await
+        .map_err(group_error)?;
     Ok(Response::new(204))
 }
 
@@ -315,7 +315,9 @@ async fn invite(req: Request, params: Params, state: Rc<AppState>) -> Result<Res
 
 async fn revoke_invitation(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    groups::revoke_invitation(&pg, &caller, id(&params, "invitation_id")?).await.map_err(group_error)?;
+    groups::revoke_invitation(&pg, &caller, id(&params, "id")?, id(&params, "invitation_id")?)
+        .await
+        .map_err(group_error)?;
     Ok(Response::new(204))
 }
 
@@ -368,10 +370,10 @@ async fn revoke_code(req: Request, params: Params, state: Rc<AppState>) -> Resul
     Ok(Response::new(204))
 }
 
-async fn redeem_code(req: Request, params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
+async fn redeem_code(req: Request, _params: Params, state: Rc<AppState>) -> Result<Response, ApiError> {
     let (pg, caller) = caller(&req, &state, true).await?;
-    let code = params.required("code")?;
-    let joined = groups::redeem_code(&pg, &WorkerClock, &caller, code).await.map_err(group_error)?;
+    let body: hub_api::RedeemCodeBody = req.json()?;
+    let joined = groups::redeem_code(&pg, &WorkerClock, &caller, &body.code).await.map_err(group_error)?;
     ok(200, &joined)
 }
 

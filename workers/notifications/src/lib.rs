@@ -11,10 +11,11 @@
 use hub_domain::notification::NewNotification;
 use hub_domain::Service;
 use hub_http::{ApiError, Params, Request, Response, Router};
-use hub_notify::{ClientMessage, Notification, Page, ServerMessage};
+use hub_notify::{ClientMessage, Notification, Page, ServerMessage, SocketSession};
 use hub_ports::Clock;
 use hub_rpc::interfaces::{
-    AllNotifications, ListNotifications, NotificationId, Notifications, NotificationsHandler, RelayBatch,
+    AllNotifications, EndSessions, ListNotifications, NotificationId, Notifications, NotificationsHandler,
+    RelayBatch,
 };
 use hub_rpc::{Interface, RpcError};
 use hub_worker::auth::{authenticate, database, optional_number, page_limit, require_csrf};
@@ -27,6 +28,12 @@ const SERVICE: Service = Service::Notifications;
 /// The socket path, on the worker and inside the object.
 const SOCKET_PATH: &str = "/api/ws/notifications";
 const SOCKET_TAG: &str = "notifications";
+/// What the worker verified about a socket's session, for the object (objects are reachable only
+/// through workers, and the worker sets these itself, replacing anything a client sent).
+const SESSION_HEADER: &str = "x-hub-session-id";
+const SESSION_EXPIRES_HEADER: &str = "x-hub-session-expires-ms";
+/// The close code of a socket whose session ended.
+const SESSION_ENDED_CLOSE: u16 = 4001;
 
 fn router() -> Router<AppState> {
     health::routes(SERVICE, Some(bindings::NOTIFICATIONS), &[])
@@ -40,6 +47,12 @@ fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
     // `Clone::clone` copies the handle; `Request::clone` would be the JS method that tees the body.
     let (web, env) = (<WebRequest as Clone>::clone(web), env.clone());
     if req.path == HEALTH_SOCKET_PATH {
+        // The probe socket writes to an object: operators only.
+        if let Err(error) = hub_worker::auth::require_operator(req, &env) {
+            return Some(Box::pin(async move {
+                hub_worker::to_web_response(error.into_response()).map_err(worker::Error::from)
+            }));
+        }
         return Some(Box::pin(async move {
             hub_worker::forward_to_object(&env, bindings::NOTIFICATIONS, health::PROBE_OBJECT, &web).await
         }));
@@ -50,8 +63,11 @@ fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
     let req = req.clone();
     Some(Box::pin(async move {
         match socket_owner(&req, &env).await {
-            Ok(user) => {
-                hub_worker::forward_to_object(&env, bindings::NOTIFICATIONS, &user.to_string(), &web).await
+            Ok(session) => {
+                let (id, expires) = (session.id.to_string(), session.absolute_expires_at_ms.to_string());
+                let headers = [(SESSION_HEADER, id.as_str()), (SESSION_EXPIRES_HEADER, expires.as_str())];
+                let user = session.user_id.to_string();
+                hub_worker::forward_to_object_with(&env, bindings::NOTIFICATIONS, &user, &web, &headers).await
             }
             Err(error) => {
                 tracing::info!(status = error.status, reason = %error.message, "notification socket refused");
@@ -62,7 +78,7 @@ fn raw_routes(req: &Request, web: &WebRequest, env: &Env) -> Option<RawFuture> {
 }
 
 /// The handshake's checks: an upgrade, from our own origin, with a live session.
-async fn socket_owner(req: &Request, env: &Env) -> Result<hub_domain::UserId, ApiError> {
+async fn socket_owner(req: &Request, env: &Env) -> Result<hub_auth::session::SessionRecord, ApiError> {
     if !req.header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
         return Err(ApiError::new(426, "upgrade_required", "this path only accepts WebSocket upgrades"));
     }
@@ -73,7 +89,7 @@ async fn socket_owner(req: &Request, env: &Env) -> Result<hub_domain::UserId, Ap
     }
     let pg = database(env).await?;
     let (_, session) = authenticate(req, &pg).await?;
-    Ok(session.user_id)
+    Ok(session)
 }
 
 hub_worker::worker_entry!(SERVICE, router, raw = Some(raw_routes));
@@ -150,7 +166,14 @@ impl DurableObject for UserNotifications {
             return hub_worker::durable::accept_health_socket(&self.state, &self.storage);
         }
         if path == SOCKET_PATH {
-            return self.accept_socket();
+            let header = |name: &str| req.headers().get(name).ok().flatten();
+            let session = header(SESSION_HEADER);
+            let expires = header(SESSION_EXPIRES_HEADER).and_then(|v| v.parse::<i64>().ok());
+            let (Some(session_id), Some(expires_at_ms)) = (session, expires) else {
+                let err = ApiError::unauthorized("a socket needs a verified session");
+                return hub_worker::to_worker_response(err.into_response());
+            };
+            return self.accept_socket(session_id, expires_at_ms);
         }
         hub_worker::durable::serve_rpc(req, |iface, method, body| async move {
             if iface == Notifications::NAME {
@@ -222,11 +245,20 @@ fn send(ws: &WebSocket, message: &ServerMessage) -> worker::Result<()> {
 
 impl UserNotifications {
     /// Accepts a socket (the worker checked the session and origin), greets it, and sends every
-    /// unacknowledged notification: what an evicted object or a closed tab missed.
-    fn accept_socket(&self) -> worker::Result<worker::Response> {
+    /// unacknowledged notification: what an evicted object or a closed tab missed. A session that
+    /// ended meanwhile gets no socket.
+    fn accept_socket(&self, session_id: String, expires_at_ms: i64) -> worker::Result<worker::Response> {
+        let now = WorkerClock.now_ms();
+        let session = SocketSession { connected_at_ms: now, session_id, expires_at_ms };
+        let ended = hub_notify::ended_sessions(&self.storage).map_err(storage_error)?;
+        if !session.may_receive(now, &ended) {
+            let err = ApiError::unauthorized("your session has ended; log in again");
+            return hub_worker::to_worker_response(err.into_response());
+        }
         let pair = worker::WebSocketPair::new()?;
-        self.state.accept_websocket_with_tags(&pair.server, &[SOCKET_TAG]);
-        pair.server.serialize_attachment(serde_json::json!({ "connected_at_ms": WorkerClock.now_ms() }))?;
+        let tag = SocketSession::tag(&session.session_id);
+        self.state.accept_websocket_with_tags(&pair.server, &[SOCKET_TAG, tag.as_str()]);
+        pair.server.serialize_attachment(&session)?;
         let unread_count = hub_notify::unread_count(&self.storage).map_err(storage_error)?;
         send(&pair.server, &ServerMessage::Hello { unread_count })?;
         let pending = hub_notify::unacknowledged(&self.storage).map_err(storage_error)?;
@@ -236,9 +268,29 @@ impl UserNotifications {
         worker::Response::from_websocket(pair.client)
     }
 
-    /// Sends to every open notification socket and records the send (and so the next retry).
+    /// The open sockets whose session may still receive; the others are closed on the way.
+    fn live_sockets(&self) -> Vec<WebSocket> {
+        let now = WorkerClock.now_ms();
+        let ended = hub_notify::ended_sessions(&self.storage).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading ended sessions failed");
+            Vec::new()
+        });
+        let mut live = Vec::new();
+        for ws in self.state.get_websockets_with_tag(SOCKET_TAG) {
+            let session = ws.deserialize_attachment::<SocketSession>().ok().flatten();
+            if session.is_some_and(|s| s.may_receive(now, &ended)) {
+                live.push(ws);
+            } else {
+                let _ = ws.close(Some(SESSION_ENDED_CLOSE), Some("session ended"));
+            }
+        }
+        live
+    }
+
+    /// Sends to every open notification socket of a live session and records the send (and so the
+    /// next retry).
     fn broadcast(&self, notifications: &[Notification]) {
-        let sockets = self.state.get_websockets_with_tag(SOCKET_TAG);
+        let sockets = self.live_sockets();
         for notification in notifications {
             for ws in &sockets {
                 let message = ServerMessage::Notification { notification: notification.clone() };
@@ -295,6 +347,21 @@ impl NotificationsHandler for UserNotifications {
     async fn mark_all_read(&self, _request: AllNotifications) -> Result<u32, RpcError> {
         let marked = hub_notify::mark_all_read(&self.storage, WorkerClock.now_ms()).map_err(rpc_storage)?;
         Ok(u32::try_from(marked).unwrap_or(u32::MAX))
+    }
+
+    async fn end_sessions(&self, request: EndSessions) -> Result<u32, RpcError> {
+        let ids: Vec<String> = request.session_ids.iter().map(ToString::to_string).collect();
+        hub_notify::end_sessions(&self.storage, WorkerClock.now_ms(), &ids).map_err(rpc_storage)?;
+        let mut closed = 0;
+        for id in &ids {
+            for ws in self.state.get_websockets_with_tag(&SocketSession::tag(id)) {
+                if ws.close(Some(SESSION_ENDED_CLOSE), Some("session ended")).is_ok() {
+                    closed += 1;
+                }
+            }
+        }
+        tracing::info!(sessions = ids.len(), closed, "sockets of ended sessions closed");
+        Ok(closed)
     }
 
     async fn relay(&self, batch: RelayBatch) -> Result<u32, RpcError> {

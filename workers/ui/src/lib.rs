@@ -2,6 +2,7 @@
 //!
 //! - `GET /health`: its own status and the database's (it holds no Durable Object);
 //! - `GET /health/:service`: another worker's health, over that worker's service binding;
+//!   `GET /health/:service/deep` its operator report (the operator token travels along);
 //! - `/api/*`: forwarded over service bindings (groups and notifications paths to their workers,
 //!   the rest to core), so the session cookie stays same-origin;
 //! - WebSocket upgrades (`/health/ws`, `/api/ws/*`): passed through to the notifications worker.
@@ -25,7 +26,9 @@ const ASSETS: &str = "ASSETS";
 
 fn router() -> Router<AppState> {
     // `/health` and `/health/live` come first: the first matching route wins over `/health/:service`.
-    let mut router = health::routes(SERVICE, None, &[]).get("/health/:service", service_health);
+    let mut router = health::routes(SERVICE, None, &[])
+        .get("/health/:service", service_health)
+        .get("/health/:service/deep", service_health_deep);
     for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
         router = router.route(method, "/api/*rest", forward_api);
     }
@@ -42,6 +45,27 @@ async fn service_health(_req: Request, params: Params, state: Rc<AppState>) -> R
         return health::into_response(&health::report(&state, SERVICE, None, &[]).await);
     }
     let forwarded = Request::new(Method::Get, "/health");
+    hub_worker::fetch_service(&state.env, service, &forwarded, &state.request_id).await
+}
+
+/// Another worker's operator report: the operator token goes along, and that worker checks it.
+async fn service_health_deep(
+    req: Request,
+    params: Params,
+    state: Rc<AppState>,
+) -> Result<Response, ApiError> {
+    let service: Service = params
+        .required("service")?
+        .parse()
+        .map_err(|e: hub_domain::service::UnknownService| ApiError::not_found(e.to_string()))?;
+    if service == SERVICE {
+        hub_worker::auth::require_operator(&req, &state.env)?;
+        return health::into_response(&health::report(&state, SERVICE, None, &[]).await);
+    }
+    let mut forwarded = Request::new(Method::Get, "/health/deep");
+    if let Some(authorization) = req.header("authorization") {
+        forwarded = forwarded.with_header("authorization", authorization.into_owned());
+    }
     hub_worker::fetch_service(&state.env, service, &forwarded, &state.request_id).await
 }
 

@@ -27,6 +27,7 @@ fn main() -> Result<(), String> {
         hub_api::TokenCheckResponse,
         hub_api::AdminUsersResponse,
         hub_api::AdminUserResponse,
+        hub_api::BanBody,
         hub_api::AuditPage,
         hub_api::CategoriesResponse,
         hub_api::GroupsResponse,
@@ -39,6 +40,7 @@ fn main() -> Result<(), String> {
         hub_api::UserBody,
         hub_api::JoinRequestBody,
         hub_api::InviteBody,
+        hub_api::RedeemCodeBody,
         hub_api::AnnouncementBody,
         hub_api::AnnouncementResponse,
         hub_api::MarkAllReadResponse,
@@ -49,6 +51,9 @@ fn main() -> Result<(), String> {
         hub_api::TransactionsPage,
         hub_api::OrdersResponse,
         hub_api::CorporationResponse,
+        hub_api::CorporationsResponse,
+        hub_api::RecruitingResponse,
+        hub_api::RegisterCorporationBody,
         hub_api::DirectorBody,
         hub_api::CorporationMembersPage,
         hub_api::CorporationDatasetPage,
@@ -67,6 +72,7 @@ fn main() -> Result<(), String> {
         hub_groups::Category,
     );
     export!(dir, hub_chardata::read::AssetsPage, hub_chardata::read::Skills);
+    export!(dir, hub_corpdata::corporations::ManagedPatch);
     export!(dir, hub_notify::Page, hub_notify::ServerMessage, hub_notify::ClientMessage);
     let mut names = Vec::new();
     for entry in walk(dir)? {

@@ -107,18 +107,32 @@ async fn users_list_and_end_their_own_sessions_and_transfers_end_them_all() {
     let listed = list_for_user(&pg, &clock, alice).await.unwrap();
     assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![phone_row.id, laptop_row.id]);
 
-    assert!(!end(&pg, &clock, bobs_row.id, Some(alice), "user").await.unwrap(), "not alice's to end");
-    assert!(end(&pg, &clock, laptop_row.id, Some(alice), "user").await.unwrap());
-    assert!(!end(&pg, &clock, laptop_row.id, Some(alice), "user").await.unwrap(), "already ended");
+    assert!(
+        end(&pg, &clock, bobs_row.id, Some(alice), "user").await.unwrap().is_empty(),
+        "not alice's to end"
+    );
+    assert_eq!(
+        end(&pg, &clock, laptop_row.id, Some(alice), "user").await.unwrap().0,
+        vec![(alice, laptop_row.id)]
+    );
+    assert!(end(&pg, &clock, laptop_row.id, Some(alice), "user").await.unwrap().is_empty(), "already ended");
     assert_eq!(authenticate(&pg, &clock, &policy, &laptop).await.unwrap(), None);
     assert!(authenticate(&pg, &clock, &policy, &phone).await.unwrap().is_some());
 
     let (tablet, tablet_row) = create(&pg, &OsRandom, &clock, &policy, alice, &client()).await.unwrap();
-    assert_eq!(end_all_for_user(&pg, &clock, alice, Some(tablet_row.id), "logout_others").await.unwrap(), 1);
-    assert_eq!(end_all_for_user(&pg, &clock, alice, None, "character_transferred").await.unwrap(), 1);
+    assert_eq!(
+        end_all_for_user(&pg, &clock, alice, Some(tablet_row.id), "logout_others").await.unwrap().0,
+        vec![(alice, phone_row.id)]
+    );
+    assert_eq!(end_all_for_user(&pg, &clock, alice, None, "character_transferred").await.unwrap().len(), 1);
     assert_eq!(authenticate(&pg, &clock, &policy, &phone).await.unwrap(), None);
     assert_eq!(authenticate(&pg, &clock, &policy, &tablet).await.unwrap(), None);
     assert!(authenticate(&pg, &clock, &policy, &bobs).await.unwrap().is_some(), "bob is untouched");
+    assert!(!bobs_row.site_admin);
+
+    // A banned user's sessions do not authenticate, whatever their state.
+    pg.execute("UPDATE users SET disabled_at = now() WHERE id = $1", &[PgValue::Uuid(bob.0)]).await.unwrap();
+    assert_eq!(authenticate(&pg, &clock, &policy, &bobs).await.unwrap(), None, "banned");
     let reason = pg
         .query("SELECT end_reason FROM sessions WHERE id = $1", &[PgValue::Uuid(tablet_row.id)])
         .await

@@ -25,6 +25,14 @@ pub(crate) fn jwks_json() -> String {
     keys().jwks_json.clone()
 }
 
+/// A JWKS that holds the test RSA key under another kid: the SSO rotated its keys.
+pub(crate) fn jwks_json_with_kid(kid: &str) -> String {
+    let rsa = &keys().rsa;
+    json!({"keys": [{"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
+        "n": URL_SAFE_NO_PAD.encode(rsa.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(rsa.e().to_bytes_be())}]})
+    .to_string()
+}
+
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
