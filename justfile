@@ -93,7 +93,6 @@ dev port="8787": (build "dev")
           `OPERATOR_TOKEN=${require("crypto").randomBytes(24).toString("base64url")}`,
           `ESI_BASE_URL=${esi.base_url}`,
           "ESI_CONTACT=demo@localhost",
-          "EVE_SSO_SCOPES=publicData esi-wallet.read_character_wallet.v1 esi-assets.read_assets.v1",
         ].join("\n"));
       ' "$marker" "http://127.0.0.1:{{port}}" > "$vars"
       sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin)"

@@ -3,10 +3,15 @@
 // it needs env ESI_URL (the Rust harness passes it; under `just dev` it is in .local/esi-peer.json);
 // without it that journey is skipped with a note.
 
-import { check, go, PILOTS, until, waitReady } from "./lib.mjs";
+import { check, go, pickPilot, PILOTS, until, waitReady } from "./lib.mjs";
 
 export const ESI_URL = (process.env.ESI_URL ?? "").replace(/\/+$/, "");
 const CORPORATION = "98000001";
+
+/** Gives a character the Director role at the local ESI (before its login, which reads roles). */
+export async function grantDirectorRole(characterId) {
+  if (ESI_URL) await esi("/__roles", { character_id: Number(characterId), roles: ["Director"] });
+}
 
 async function esi(path, body) {
   const response = await fetch(`${ESI_URL}${path}`, {
@@ -33,14 +38,33 @@ async function dismissToasts(page) {
 const rowsOf = (page, testId) => page.getByTestId(testId).locator("tbody tr");
 
 /**
- * @param ctx {step, shot, audit, toast, person, page, commander, commanderPage}: `person`/`page` are a
- * logged-in player (PILOTS.rookie), `commander`/`commanderPage` the group owner (PILOTS.commander).
+ * @param ctx {step, shot, audit, toast, person, page, commander, commanderPage, adminPage}: `person`/`page`
+ * are a logged-in player (PILOTS.rookie), `commander`/`commanderPage` the group owner
+ * (PILOTS.commander), `adminPage` the site admin's page.
  */
-export async function dataJourneys({ step, shot, audit, toast, person, page, commander, commanderPage }) {
+export async function dataJourneys({ step, shot, audit, toast, person, page, commander, commanderPage, adminPage }) {
   const id = PILOTS.rookie.id;
   // A sync started while the one after login still runs answers 409 (shown as a notice).
   person.allow.push({ text: /status of 409/, url: /\/api\/characters\/\d+\/sync$/ });
   commander.allow.push({ text: /status of 409/, url: /\/api\/(characters|corporations)\/\d+\/sync$/ });
+
+  await step("character data: the player grants data access from the dashboard", async () => {
+    await go(page, "/");
+    const row = page.getByTestId(`character-${id}`);
+    await row.getByText("Grant data access to sync this character's").waitFor();
+    const grant = row.getByRole("link", { name: `Grant data access: ${PILOTS.rookie.name}` });
+    const href = await grant.getAttribute("href");
+    check(href.startsWith(`/api/auth/character/${id}/grant?scopes=character_data`), `the grant link is ${href}`);
+    await audit(page, "dashboard: grant data access");
+    await shot(page, "29b-dashboard-grant-data");
+    await grant.click();
+    await pickPilot(page, PILOTS.rookie);
+    await page.waitForURL(new RegExp(`/characters/${id}$`));
+    await waitReady(page);
+    await go(page, "/");
+    await row.getByRole("link", { name: `Wallet & assets: ${PILOTS.rookie.name}` }).waitFor();
+    check((await row.getByText("Grant data access to sync this character's").count()) === 0, "still asks for data access");
+  });
 
   await step("character data: overview with each dataset's status, wallet, skills, sync now", async () => {
     await go(page, "/");
@@ -77,9 +101,9 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
       check(/^(OK|Unchanged)$/.test(status), `${dataset} status is ${status}`);
       check(!/Never/.test(await row.textContent()), `${dataset} has no last sync`);
     }
-    // Datasets the token has no scope for say so (the demo SSO grants wallet and assets only).
+    // Every dataset is allowed after the grant.
     const missing = await table.locator("tr").filter({ hasText: "Missing scope" }).count();
-    if (missing > 0) await page.getByText("Some data cannot be read").waitFor();
+    check(missing === 0, `${missing} datasets miss a scope after the grant`);
     await audit(page, "character: overview");
     await dismissToasts(page);
     await shot(page, "30-character-overview");
@@ -147,8 +171,8 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     await audit(page, "character: transactions");
     await shot(page, "32-character-transactions");
     await go(page, `/characters/${id}/orders`);
-    // The orders scope may not be granted: then the empty state explains it.
-    await page.getByTestId("orders-table").or(page.getByText("No open orders")).first().waitFor();
+    // The orders scope came with the grant.
+    await page.getByTestId("orders-table").waitFor();
     await audit(page, "character: orders");
   });
 
@@ -181,9 +205,9 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     return;
   }
 
-  await step("corporation data: a director registers, syncs, and sees director health and members", async () => {
+  await step("corporations: a Director's login registers the corporation; a member sees it, not its data", async () => {
     const cp = commanderPage;
-    await esi("/__roles", { character_id: Number(PILOTS.commander.id), roles: ["Director"] });
+    // The commander held Director when he logged in (run.mjs): that login read it.
     await esi("/__config", {
       corporations: {
         [CORPORATION]: {
@@ -191,24 +215,37 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
         },
       },
     });
-    // The hub learns the commander's corporation from the character's own sync.
-    await go(cp, `/characters/${PILOTS.commander.id}`);
-    await syncNow(cp, toast);
-
-    commander.allow.push({ text: /status of 403/, url: /\/api\/corporations\// });
+    await go(cp, "/");
     await cp.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Corporations" }).click();
-    await cp.getByLabel("Corporation id").fill("Jita traders");
-    await cp.getByRole("button", { name: "Open" }).click();
-    await cp.getByText("Enter the corporation's numeric EVE id").waitFor();
-    await cp.getByLabel("Corporation id").fill(CORPORATION);
-    await cp.getByRole("button", { name: "Open" }).click();
+    const mine = cp.getByTestId("my-corporations").getByTestId(`corporation-${CORPORATION}`);
+    await mine.getByText("Demo Corporation [DEMO]").waitFor();
+    await mine.getByText("You administer it").waitFor();
+    await mine.getByText("Managed").waitFor();
+    await audit(cp, "corporations");
+    await shot(cp, "34-corporations");
+
+    // The player is a member without a role: the corporation is listed by name, its data is not his.
+    person.allow.push({ text: /status of 403/, url: /\/api\/corporations\// });
+    await go(page, "/corporations");
+    const listed = page.getByTestId("my-corporations").getByTestId(`corporation-${CORPORATION}`);
+    await listed.getByText("Demo Corporation [DEMO]").waitFor();
+    check((await listed.getByRole("link", { name: "Open" }).count()) === 0, "the player may open the corporation");
+    await go(page, `/corporations/${CORPORATION}`);
+    await page.getByText("Only its admins see this corporation").waitFor();
+    await audit(page, "corporation: not an admin");
+    await shot(page, "34b-corporation-not-admin");
+  });
+
+  await step("corporation data: a director registers through the grant step, syncs, and sees health and members", async () => {
+    const cp = commanderPage;
+    await go(cp, "/corporations");
+    await cp.getByTestId(`corporation-${CORPORATION}`).getByRole("link", { name: "Open" }).click();
     await cp.waitForURL(new RegExp(`/corporations/${CORPORATION}$`));
-    const register = cp.getByText("Register a director to see this corporation");
+    await cp.getByRole("heading", { level: 1, name: "Demo Corporation [DEMO]" }).waitFor();
     const registered = cp.getByTestId(`director-${PILOTS.commander.id}`);
-    await register.or(registered).first().waitFor();
+    await cp.getByRole("heading", { name: "Register a director" }).waitFor();
     if (await registered.isVisible()) {
-      // Registered by an earlier run against the same stack: removing it (with confirmation) ends
-      // the commander's admin rights here.
+      // Registered by an earlier run against the same stack.
       await registered.getByRole("button", { name: `Remove director: ${PILOTS.commander.name}` }).click();
       await cp
         .getByRole("dialog", { name: `Remove ${PILOTS.commander.name} as a director?` })
@@ -216,19 +253,24 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
         .click();
       await toast(cp, `${PILOTS.commander.name} is no longer a director here`).waitFor();
     }
-    await register.waitFor();
     await cp.getByLabel("Your character").selectOption({ label: PILOTS.commander.name });
     await cp.getByLabel("Priority (1 is tried first)").fill("0");
     await cp.getByRole("button", { name: "Register director" }).click();
     await cp.getByText("Use a whole number from 1 (tried first) to 100.").waitFor();
-    await audit(cp, "corporation: not an admin");
-    await dismissToasts(cp);
-    await shot(cp, "34-corporation-register");
     await cp.getByLabel("Priority (1 is tried first)").fill("1");
+    // Its login lacks the corporation scopes: the grant step first, then the registration continues.
+    commander.allow.push({ text: /status of 409/, url: /\/api\/corporations\/\d+\/directors$/ });
     await cp.getByRole("button", { name: "Register director" }).click();
-    await toast(cp, `${PILOTS.commander.name} is registered as a director`).waitFor();
+    await cp.getByText("Grant the corporation scopes first").waitFor();
+    await audit(cp, "corporation: grant corporation access");
+    await dismissToasts(cp);
+    await shot(cp, "34c-corporation-grant");
+    await cp.getByRole("link", { name: "Grant corporation access" }).click();
+    await pickPilot(cp, PILOTS.commander);
+    await toast(cp, `${PILOTS.commander.name} is registered as a director`).waitFor({ timeout: 30_000 });
     const director = cp.getByTestId(`director-${PILOTS.commander.id}`);
     await director.waitFor();
+    check(!cp.url().includes("register="), "the URL keeps the registration");
 
     await syncNow(cp, toast);
     await director.getByText("Healthy", { exact: true }).waitFor();
@@ -245,7 +287,8 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     await shot(cp, "35-corporation-overview");
 
     await cp.getByRole("navigation", { name: "Corporation data" }).getByRole("link", { name: "Members" }).click();
-    await cp.getByTestId("corp-members").getByText(`#${PILOTS.rookie.id}`).waitFor();
+    const members = cp.getByTestId("corp-members");
+    await members.locator("tr").filter({ hasText: PILOTS.rookie.name }).getByText("Yes").waitFor();
     await cp.getByRole("navigation", { name: "Member pages" }).getByText("Showing 1–4 of 4").waitFor();
     await audit(cp, "corporation: members");
     await shot(cp, "36-corporation-members");
@@ -261,6 +304,36 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     await cp.getByRole("navigation", { name: "Corporation data" }).getByRole("link", { name: "Assets" }).click();
     await until(async () => (await rowsOf(cp, "corp-assets").count()) === 5, "the corporation has not 5 assets");
     await audit(cp, "corporation: assets");
+  });
+
+  await step("corporation profile: the Director opens recruiting, a site admin makes it a member corporation", async () => {
+    const cp = commanderPage;
+    await go(cp, `/corporations/${CORPORATION}`);
+    await cp.getByLabel("Recruiting").check();
+    await cp.getByLabel("Short description (optional)").fill("Mining and logistics in Heimatar.");
+    await cp.getByRole("button", { name: "Save profile" }).click();
+    await toast(cp, "The corporation's profile is saved").waitFor();
+    check((await cp.getByText("Site admin settings").count()) === 0, "a Director sees the site admin's settings");
+
+    await go(adminPage, `/corporations/${CORPORATION}`);
+    await adminPage.getByText("Site admin settings").waitFor();
+    await adminPage.getByLabel("Member corporation").check();
+    await adminPage.getByRole("button", { name: "Save profile" }).click();
+    await toast(adminPage, "The corporation's profile is saved").waitFor();
+    await audit(adminPage, "corporation: profile (site admin)");
+    // Site admins register corporations on the listing page.
+    await go(adminPage, "/corporations");
+    await adminPage.getByLabel(/EVE id/).fill("98000777");
+    await adminPage.getByRole("button", { name: "Register corporation" }).click();
+    await toast(adminPage, /Corporation 98000777.*is registered/).waitFor();
+    await shot(adminPage, "34d-corporations-admin");
+
+    // Players browse the recruiting member corporations.
+    await go(page, "/corporations");
+    const recruiting = page.getByTestId("recruiting-corporations");
+    await recruiting.getByText("Demo Corporation [DEMO]").waitFor();
+    await recruiting.getByText("Mining and logistics in Heimatar.").waitFor();
+    await audit(page, "corporations: recruiting");
   });
 
   await step("corporation data: an unhealthy director shows its failures and last error", async () => {

@@ -22,6 +22,7 @@ export const PILOTS = {
   rookie: { id: "90000004", name: "Rookie Pilot" },
   rookieAlt: { id: "90000005", name: "Rookie Alt" },
   commander: { id: "90000006", name: "Fleet Commander" },
+  other: { id: "90000003", name: "Other Player" },
 };
 
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");

@@ -32,7 +32,7 @@ import {
   until,
   waitReady,
 } from "./lib.mjs";
-import { dataJourneys } from "./data.mjs";
+import { dataJourneys, grantDirectorRole } from "./data.mjs";
 
 const RUN = Date.now().toString(36).slice(-5);
 const names = {
@@ -197,6 +197,8 @@ try {
   });
 
   await step("setup: the group owner creates an approval group and an invitation-only group", async () => {
+    // The group owner also directs the demo corporation: his login reads that role (data.mjs).
+    await grantDirectorRole(PILOTS.commander.id);
     commanderPage = await logIn(commander, PILOTS.commander);
     const create = async (name, mode, description) => {
       await go(commanderPage, "/groups");
@@ -404,7 +406,7 @@ try {
       await toast(rookiePage, `${PILOTS.rookieAlt.name}'s token works`).waitFor();
     });
 
-    await step("invite code: the owner creates one, the player redeems it at /invite/:code", async () => {
+    await step("invite code: the owner creates one, the player redeems it at /invite#code", async () => {
       await go(commanderPage, `/groups/${inviteGroupId}/manage/codes`);
       await commanderPage.getByLabel("Maximum uses (optional)").fill("0");
       await commanderPage.getByRole("button", { name: "Create code" }).click();
@@ -413,10 +415,13 @@ try {
       await commanderPage.getByRole("button", { name: "Create code" }).click();
       const code = (await commanderPage.getByTestId("new-code-value").textContent()).trim();
       check(/^[A-Za-z0-9_-]{16,}$/.test(code), `unexpected code ${code}`);
+      // The link carries the code in its fragment, which browsers never send to a server.
+      const link = await commanderPage.getByLabel("Invite link").inputValue();
+      check(link === `${BASE_URL}/invite#${code}`, `the invite link is ${link}`);
       await audit(commanderPage, "group admin: invite codes");
       await shot(commanderPage, "11-manage-codes");
 
-      await go(rookiePage, `/invite/${code}`);
+      await go(rookiePage, `/invite#${code}`);
       check((await rookiePage.getByTestId("invite-code").textContent()) === code, "the page shows the code");
       await audit(rookiePage, "invite code");
       await shot(rookiePage, "10-invite-code");
@@ -427,8 +432,8 @@ try {
       await rookiePage.getByRole("heading", { level: 1, name: names.inviteGroup }).waitFor();
       await rookiePage.getByText("Member", { exact: true }).first().waitFor();
       // A second redemption shows the server's reason.
-      rookie.allow.push({ text: /status of 409/, url: /\/api\/invite\// });
-      await go(rookiePage, `/invite/${code}`);
+      rookie.allow.push({ text: /status of 409/, url: /\/api\/invite$/ });
+      await go(rookiePage, `/invite#${code}`);
       await rookiePage.getByRole("button", { name: "Join", exact: true }).click();
       await rookiePage.getByText("The code could not be redeemed").waitFor();
       await rookiePage.getByText(/already (a member|redeemed)/).waitFor();
@@ -562,6 +567,54 @@ try {
     await shot(adminPage, "16-admin-audit-phone", { phone: true });
   });
 
+  await step("site admin: grants the right, revokes it, bans a player and lifts the ban", async () => {
+    const other = await newPerson(browser, "banned player");
+    people.push(other);
+    const otherPage = await logIn(other, PILOTS.other);
+    const name = PILOTS.other.name;
+    await go(adminPage, "/admin/users");
+    await adminPage.getByRole("link", { name, exact: true }).click();
+    await adminPage.getByRole("heading", { name: "Account" }).waitFor();
+
+    await adminPage.getByRole("button", { name: "Grant site admin" }).click();
+    await adminPage.getByRole("dialog", { name: `Make ${name} a site admin?` }).getByRole("button", { name: "Grant site admin" }).click();
+    await toast(adminPage, `${name} is a site admin`).waitFor();
+    await go(otherPage, "/");
+    await otherPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).waitFor();
+    await adminPage.getByRole("button", { name: "Revoke site admin" }).click();
+    await adminPage
+      .getByRole("dialog", { name: `Revoke ${name}'s site admin right?` })
+      .getByRole("button", { name: "Revoke site admin" })
+      .click();
+    await toast(adminPage, `${name} is no longer a site admin`).waitFor();
+
+    // A ban needs a reason, ends the player's session at once and refuses the next login.
+    await adminPage.getByRole("button", { name: "Disable account" }).click();
+    await adminPage.getByText("Say why: the reason is kept in the audit log.").waitFor();
+    await adminPage.getByLabel("Reason for disabling").fill("Sold the account");
+    await adminPage.getByRole("button", { name: "Disable account" }).click();
+    await adminPage.getByRole("dialog", { name: `Disable ${name}'s account?` }).getByRole("button", { name: "Disable account" }).click();
+    await toast(adminPage, `${name}'s account is disabled`).waitFor();
+    await adminPage.getByText("Reason: Sold the account").waitFor();
+    await audit(adminPage, "admin: a disabled user");
+    await shot(adminPage, "17-admin-user-disabled");
+    other.allow.push({ text: /status of 40[13]/ }, { text: /WebSocket connection .* failed/ });
+    await otherPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Groups" }).click();
+    await otherPage.getByText("You have been logged out").waitFor();
+    await otherPage.getByRole("link", { name: "Log in with EVE Online" }).click();
+    await otherPage.waitForURL(/\/authorize\?/, { timeout: 20_000 });
+    await otherPage.getByRole("link", { name, exact: true }).click();
+    await otherPage.getByTestId("login-error").getByText("This account is disabled").waitFor({ timeout: 20_000 });
+    await shot(otherPage, "17b-login-refused");
+
+    await adminPage.getByRole("button", { name: "Lift the ban" }).click();
+    await toast(adminPage, `${name} may log in again`).waitFor();
+    await logIn(other, PILOTS.other, { page: otherPage });
+    await go(adminPage, "/admin/audit");
+    await adminPage.getByTestId("audit-table").getByText("User disabled").first().waitFor();
+    await adminPage.getByTestId("audit-table").getByText("Login refused").first().waitFor();
+  });
+
   await step("group owner: members, admins, log and announcement pages", async () => {
     await go(commanderPage, `/groups/${approvalGroupId}/manage/log`);
     await commanderPage.getByRole("table").getByText("Left").first().waitFor();
@@ -671,7 +724,17 @@ try {
 
   // ---- character and corporation data (tests/browser/data.mjs) ----
   if (rookiePage && commanderPage) {
-    await dataJourneys({ step, shot, audit, toast, person: rookie, page: rookiePage, commander, commanderPage });
+    await dataJourneys({
+      step,
+      shot,
+      audit,
+      toast,
+      person: rookie,
+      page: rookiePage,
+      commander,
+      commanderPage,
+      adminPage,
+    });
   }
 
   await step("log out: each pilot logs out from the account menu", async () => {

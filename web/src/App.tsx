@@ -19,6 +19,7 @@ import { NotFound } from "./pages/NotFound";
 import { NotificationsPage } from "./pages/NotificationsPage";
 import { SessionsPage } from "./pages/SessionsPage";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { LoginError } from "./components/LoginError";
 
 const AdminPage = lazy(() => import("./pages/admin/AdminPage"));
 const GroupManagePage = lazy(() => import("./pages/manage/GroupManagePage"));
@@ -68,20 +69,38 @@ function Gate() {
     );
   }
   if (state.status === "anonymous") {
-    const invite = matchPath("/invite/:code", location.pathname);
-    return <LoginPage returnTo={location.href} ended={state.ended} inviteCode={invite?.code ?? null} />;
+    return <LoginPage returnTo={location.href} ended={state.ended} inviteCode={inviteCode(location.pathname)} />;
   }
   return (
     <NotificationsProvider>
       <Layout>
         <ErrorBoundary key={location.pathname}>
           <Suspense fallback={<LoadingState label="Loading page" />}>
+            <LoginError />
             <Routes pathname={location.pathname} />
           </Suspense>
         </ErrorBoundary>
       </Layout>
     </NotificationsProvider>
   );
+}
+
+const PENDING_INVITE = "hub-invite-code";
+
+/**
+ * The invite code of `/invite#<code>` (or the older `/invite/<code>`), if the page is one. The
+ * fragment does not survive the login's redirects, so the tab keeps it until the code is used.
+ */
+function inviteCode(pathname: string): string | null {
+  if (pathname === "/invite") {
+    const code = decodeURIComponent(window.location.hash.slice(1));
+    if (code) {
+      sessionStorage.setItem(PENDING_INVITE, code);
+      return code;
+    }
+    return sessionStorage.getItem(PENDING_INVITE);
+  }
+  return matchPath("/invite/:code", pathname)?.code ?? null;
 }
 
 function Redirect({ to }: { to: string }) {
@@ -107,6 +126,8 @@ const ROUTES: Route[] = [
   ["/corporations", () => <CorporationsPage />],
   ["/corporations/:id", (p) => <CorporationPage id={p.id!} />],
   ["/corporations/:id/:tab", (p) => <CorporationPage id={p.id!} tab={p.tab!} />],
+  ["/invite", () => <InvitePage code={inviteCode("/invite") ?? ""} />],
+  // Links of the older form carried the code in the path.
   ["/invite/:code", (p) => <InvitePage code={p.code!} />],
   ["/admin", () => <Redirect to="/admin/users" />],
   ["/admin/:section", (p) => <AdminPage section={p.section!} />],

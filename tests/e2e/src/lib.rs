@@ -347,12 +347,6 @@ impl Stack {
             self.vault_keys,
             self.esi.base_url
         );
-        let vars = if self.demo_sso {
-            // As `just dev`: demo logins grant the wallet and assets scopes, so character data syncs.
-            format!("{vars}EVE_SSO_SCOPES=publicData esi-wallet.read_character_wallet.v1 esi-assets.read_assets.v1\n")
-        } else {
-            vars
-        };
         std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
         dir
     }

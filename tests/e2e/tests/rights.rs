@@ -135,11 +135,17 @@ async fn admins_grant_revoke_and_ban_and_a_ban_ends_everything() {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status().as_u16(), 403);
+    // A browser goes back to the app, which explains the code; an API client gets the error.
+    assert_eq!(refused.status().as_u16(), 303);
+    assert_eq!(e2e::login::location(&refused), "/?login_error=account_disabled");
     assert!(set_cookie(&refused, SESSION_COOKIE).is_none(), "no session");
     assert_eq!(set_cookie(&refused, LOGIN_COOKIE).as_deref(), Some(""), "the login cookie is cleared");
-    assert!(refused.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(refused.text().await.unwrap().contains("This account is disabled"));
+    let (url, cookie) = authorize(&stack, "/api/auth/login/start", None, &alice_pilot).await;
+    let refused = callback(&stack, &url, &format!("{LOGIN_COOKIE}={cookie}")).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "account_disabled");
+    assert!(body["message"].as_str().unwrap().contains("This account is disabled"));
     let (_, listed) = bob.get(&group_path).await;
     assert_eq!(listed["member_count"], 1, "suspended: {listed}");
     let (_, detail) = bob.get(&format!("/api/admin/users/{}", alice.id)).await;

@@ -148,6 +148,28 @@ export function linkCharacterUrl(returnTo = "/"): string {
   return `/api/auth/character/start${query({ return_to: safePath(returnTo) })}`;
 }
 
+/**
+ * Where the browser goes for a character to grant more scopes: its own data, or (for a director)
+ * the corporation's. The SSO must come back with that character.
+ */
+export function grantUrl(characterId: number, scopes: "character_data" | "corporation_data", returnTo = "/"): string {
+  return `/api/auth/character/${characterId}/grant${query({ scopes, return_to: safePath(returnTo) })}`;
+}
+
+/** The scopes "grant data access" adds: the character's wallet, assets, skills and orders. */
+export const CHARACTER_DATA_SCOPES = [
+  "esi-wallet.read_character_wallet.v1",
+  "esi-assets.read_assets.v1",
+  "esi-skills.read_skills.v1",
+  "esi-skills.read_skillqueue.v1",
+  "esi-markets.read_character_orders.v1",
+];
+
+/** Whether `granted` holds every scope of `wanted`. */
+export function holdsScopes(granted: readonly string[], wanted: readonly string[]): boolean {
+  return wanted.every((scope) => granted.includes(scope));
+}
+
 /** A same-origin path, or `/`. */
 export function safePath(path: string): string {
   return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";

@@ -377,6 +377,44 @@ export function SelectField({
   );
 }
 
+/** One yes/no setting with its label and an optional hint. */
+export function CheckboxField({
+  label,
+  hint,
+  checked,
+  onChange,
+  disabled,
+}: {
+  label: string;
+  hint?: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  disabled?: boolean;
+}) {
+  const id = useId();
+  return (
+    <div className="check">
+      <input
+        id={id}
+        type="checkbox"
+        className="check__input"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
+      <label htmlFor={id} className="check__label">
+        {label}
+      </label>
+      {hint ? (
+        <p id={`${id}-hint`} className="check__hint">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 /** A group of radio cards (join mode, visibility...). */
 export function RadioCards<T extends string>({
   legend,

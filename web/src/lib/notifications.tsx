@@ -69,6 +69,14 @@ export function notificationHref(n: Notification): string {
     case "token_invalid":
     case "character_transferred":
       return "/";
+    case "director_removed": {
+      const data = n.data;
+      const corporation =
+        data && typeof data === "object" && !Array.isArray(data) && typeof data.corporation_id === "number"
+          ? data.corporation_id
+          : null;
+      return corporation ? `/corporations/${corporation}` : "/corporations";
+    }
     default:
       return groupId ? `/groups/${groupId}` : "/notifications";
   }

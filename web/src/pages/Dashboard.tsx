@@ -1,5 +1,13 @@
 import { useState, type ReactNode } from "react";
-import { api, ApiError, errorMessage, linkCharacterUrl } from "../api/client";
+import {
+  api,
+  ApiError,
+  CHARACTER_DATA_SCOPES,
+  errorMessage,
+  grantUrl,
+  holdsScopes,
+  linkCharacterUrl,
+} from "../api/client";
 import type {
   CharacterToken,
   GroupsResponse,
@@ -90,6 +98,10 @@ export function Dashboard() {
               Online.
             </span>
           </div>
+          <p className="scope-note">
+            Logging in lets the hub read who your character is and its corporation roles (rights here follow them).
+            Wallet, assets, skills and orders are read only after you grant data access for a character.
+          </p>
         </Card>
         <div className="dashboard__side">
           <MyGroupsCard />
@@ -152,6 +164,8 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
   const [busy, setBusy] = useState<null | "check" | "primary" | "unlink">(null);
   const summary = tokenSummary(character.token);
   const healthy = character.token?.status === "valid";
+  const granted = character.token && "scopes" in character.token ? character.token.scopes : character.scopes;
+  const hasData = holdsScopes(granted, CHARACTER_DATA_SCOPES);
 
   const run = async (kind: "check" | "primary" | "unlink", work: () => Promise<void>) => {
     setBusy(kind);
@@ -218,6 +232,12 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
         <p className="character__meta">
           #{character.id} · {plural(character.scopes.length, "scope")}
         </p>
+        {!hasData ? (
+          <p className="scope-note">
+            Grant data access to sync this character's wallet, assets, skills and orders: at EVE SSO, choose{" "}
+            {character.name} and allow what the hub asks for.
+          </p>
+        ) : null}
         <div className="token">
           <Badge tone={summary.tone}>
             <span className={`dot dot--${summary.tone}`} aria-hidden="true" /> {summary.label}
@@ -226,6 +246,18 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
         </div>
       </div>
       <div className="character__actions">
+        {!hasData ? (
+          <ButtonLink
+            to={grantUrl(character.id, "character_data", `/characters/${character.id}`)}
+            external
+            variant="primary"
+            size="sm"
+            icon="key"
+            aria-label={`Grant data access: ${character.name}`}
+          >
+            Grant data access
+          </ButtonLink>
+        ) : null}
         <ButtonLink
           to={`/characters/${character.id}`}
           size="sm"

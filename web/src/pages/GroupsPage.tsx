@@ -1,6 +1,13 @@
 import { useEffect, useState } from "react";
 import { api, errorMessage, query } from "../api/client";
-import type { CategoriesResponse, GroupsResponse, Invitation, InvitationsResponse, JoinOutcome } from "../api/types";
+import type {
+  CategoriesResponse,
+  GroupsResponse,
+  Invitation,
+  InvitationsResponse,
+  JoinOutcome,
+  RedeemCodeBody,
+} from "../api/types";
 import { useConfirm } from "../components/Dialog";
 import { CategoryDialog, CreateGroupDialog, GroupCard } from "../components/groups";
 import { Icon } from "../components/Icon";
@@ -349,7 +356,8 @@ const CODE_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** Checks an invite code typed or pasted by hand (a full invite link works too). */
 export function parseInviteCode(input: string): { code: string | null; error: string | null } {
   let text = input.trim();
-  const link = /\/invite\/([^/?#\s]+)/.exec(text);
+  // An invite link: `/invite#<code>`, or the older `/invite/<code>`.
+  const link = /\/invite(?:#|\/)([^/?#\s]+)/.exec(text);
   if (link) text = decodeURIComponent(link[1]!);
   if (!text) return { code: null, error: "Enter the invite code you were given." };
   if (!CODE_PATTERN.test(text)) {
@@ -373,7 +381,7 @@ function RedeemCard() {
     if (!code) return;
     setBusy(true);
     try {
-      const outcome = await api.post<JoinOutcome>(`/api/invite/${encodeURIComponent(code)}`);
+      const outcome = await api.post<JoinOutcome>("/api/invite", { code } satisfies RedeemCodeBody);
       toast({ kind: "success", title: `You joined ${outcome.group_name}` });
       navigate(`/groups/${outcome.group_id}`);
     } catch (e) {

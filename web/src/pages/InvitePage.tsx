@@ -1,12 +1,15 @@
 import { useState } from "react";
 import { api, errorMessage } from "../api/client";
-import type { JoinOutcome } from "../api/types";
+import type { JoinOutcome, RedeemCodeBody } from "../api/types";
 import { Icon } from "../components/Icon";
 import { Alert, Button, ButtonLink, PageHeader } from "../components/ui";
 import { useReady, useTitle } from "../lib/hooks";
 import { parseInviteCode } from "./GroupsPage";
 
-/** `/invite/:code`: shows the code and joins its group with one button. */
+/**
+ * `/invite#<code>`: shows the code and joins its group with one button. The code is a bearer
+ * secret: it rides in the fragment, which browsers never send, and goes to the API in a body.
+ */
 export function InvitePage({ code }: { code: string }) {
   useTitle("Invite code");
   useReady(true);
@@ -19,7 +22,8 @@ export function InvitePage({ code }: { code: string }) {
     setBusy(true);
     setError(null);
     try {
-      setJoined(await api.post<JoinOutcome>(`/api/invite/${encodeURIComponent(code)}`));
+      setJoined(await api.post<JoinOutcome>("/api/invite", { code } satisfies RedeemCodeBody));
+      sessionStorage.removeItem("hub-invite-code");
     } catch (e) {
       setError(errorMessage(e));
     } finally {

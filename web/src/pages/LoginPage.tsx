@@ -1,5 +1,6 @@
 import { loginUrl } from "../api/client";
 import { Icon, Logo } from "../components/Icon";
+import { LoginError } from "../components/LoginError";
 import { Alert } from "../components/ui";
 import { useReady, useTitle } from "../lib/hooks";
 
@@ -14,7 +15,7 @@ export function LoginPage({
 }) {
   useTitle("Log in");
   useReady(true);
-  const target = returnTo.startsWith("/login") ? "/" : returnTo;
+  const target = returnTo.startsWith("/login") || returnTo.includes("login_error=") ? "/" : returnTo;
 
   return (
     <div className="login">
@@ -34,6 +35,7 @@ export function LoginPage({
               ? "Log in with your EVE Online character to accept the invitation."
               : "Link your characters, join your groups and keep your access in order, with one EVE Online login."}
           </p>
+          <LoginError />
           {ended ? (
             <Alert kind="info" title="You have been logged out">
               Your session ended or was ended from another device. Log in again to continue.

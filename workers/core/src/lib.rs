@@ -247,27 +247,17 @@ async fn record_failure(req: &Request, state: &AppState, reason: &str) {
     }
 }
 
-/// The failure as the client expects it: a small page for a browser, JSON otherwise. The status is
-/// the error's either way.
+/// The failure as the client expects it: JSON for an API client; for a browser, back to the app,
+/// which explains the error's code (`/?login_error=<code>`: a code of ours, never the provider's
+/// text), on the login page or the page the user was on.
 fn failure_page(req: &Request, error: ApiError) -> Response {
     let wants_html = req.header("accept").is_some_and(|a| a.contains("text/html"));
     if !wants_html {
         return error.into_response();
     }
-    let escape = |text: &str| {
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-    };
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>Login not completed · EVE Auth Hub</title><main><h1>Login not completed</h1><p>{}</p>\
-         <p><a href=\"/\">Back to EVE Auth Hub</a></p></main></html>",
-        escape(&error.message)
-    );
-    let mut response = Response::new(error.status)
-        .with_header("content-type", "text/html; charset=utf-8")
-        .with_header("cache-control", "no-store");
-    response.body = body.into_bytes();
-    response
+    let mut page = Response::redirect(&format!("/?login_error={}", error.code));
+    page.status = 303;
+    page.with_header("referrer-policy", "no-referrer")
 }
 
 /// Takes the login state back at the callback, from the shard its first character names, and the
@@ -279,13 +269,17 @@ async fn take_state(req: &Request, state: &AppState) -> Result<(Pending, String)
         } else {
             "EVE SSO did not complete the login. Try again."
         };
+        let code = if error == "access_denied" { "login_cancelled" } else { "sso_refused" };
         return Err(Failure::new(
             format!("sso_error: {}", oauth_error_code(&error)),
-            ApiError::bad_request(message),
+            ApiError::new(400, code, message),
         ));
     }
     let (Some(code), Some(login_state)) = (req.query_value("code"), req.query_value("state")) else {
-        return Err(Failure::new("missing_parameters", ApiError::bad_request("missing code or state")));
+        return Err(Failure::new(
+            "missing_parameters",
+            ApiError::new(400, "invalid_callback", "missing code or state"),
+        ));
     };
     let invalid_state = |message: &str| ApiError::new(400, "invalid_state", message);
     let Some(shard) = oauth::shard_of_state(&login_state) else {
@@ -311,21 +305,30 @@ async fn take_state(req: &Request, state: &AppState) -> Result<(Pending, String)
 fn sign_in_failure(e: AccountError, identity: &LoginIdentity) -> Failure {
     match e {
         AccountError::AlreadyLinked | AccountError::NotYours => {
-            Failure::new("character of another account", ApiError::conflict(e.to_string()))
+            Failure::new("character of another account", ApiError::new(409, "already_linked", e.to_string()))
         }
-        AccountError::UnknownUser => {
-            Failure::new("unknown user", ApiError::unauthorized("your session has ended; log in again"))
-        }
+        AccountError::UnknownUser => Failure::new(
+            "unknown user",
+            ApiError::new(401, "session_ended", "your session has ended; log in again"),
+        ),
         AccountError::Disabled => Failure::new(
             "account disabled",
-            ApiError::forbidden("This account is disabled. Ask a site admin if you think this is a mistake."),
+            ApiError::new(
+                403,
+                "account_disabled",
+                "This account is disabled. Ask a site admin if you think this is a mistake.",
+            ),
         ),
         AccountError::WrongCharacter => Failure::new(
             "another character came back",
-            ApiError::bad_request(format!(
-                "You logged in as {} at EVE SSO: choose the character you were granting access for.",
-                identity.name
-            )),
+            ApiError::new(
+                400,
+                "wrong_character",
+                format!(
+                    "You logged in as {} at EVE SSO: choose the character you were granting access for.",
+                    identity.name
+                ),
+            ),
         ),
         other => Failure::new("sign-in", internal(other)),
     }

@@ -11,7 +11,11 @@ export type GroupDetail = { role: Role,
 /**
  * Pending join requests, for managers (0 for others).
  */
-pending_requests: number, id: string, category_id: string, name: string, description: string, visibility: Visibility, join_mode: JoinMode, owner_id: UserId, owner_name: string | null, is_member: boolean, is_admin: boolean, is_owner: boolean, member_count: number, 
+pending_requests: number, id: string, category_id: string, name: string, description: string, visibility: Visibility, join_mode: JoinMode, owner_id: UserId, owner_name: string | null, is_member: boolean, is_admin: boolean, is_owner: boolean, 
+/**
+ * Members who count (banned users' memberships are suspended).
+ */
+member_count: number, 
 /**
  * The caller asked to join and waits for a decision.
  */

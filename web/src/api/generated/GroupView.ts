@@ -6,7 +6,11 @@ import type { Visibility } from "./Visibility";
 /**
  * A group as a listing shows it to the caller. The flags are the API's shape.
  */
-export type GroupView = { id: string, category_id: string, name: string, description: string, visibility: Visibility, join_mode: JoinMode, owner_id: UserId, owner_name: string | null, is_member: boolean, is_admin: boolean, is_owner: boolean, member_count: number, 
+export type GroupView = { id: string, category_id: string, name: string, description: string, visibility: Visibility, join_mode: JoinMode, owner_id: UserId, owner_name: string | null, is_member: boolean, is_admin: boolean, is_owner: boolean, 
+/**
+ * Members who count (banned users' memberships are suspended).
+ */
+member_count: number, 
 /**
  * The caller asked to join and waits for a decision.
  */

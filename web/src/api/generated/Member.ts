@@ -6,4 +6,8 @@ export type Member = { user_id: UserId, character_id: number | null, character_n
 /**
  * How they got in: manual, approval, invitation, code, rule, owner.
  */
-source: string, joined_at_ms: number, };
+source: string, joined_at_ms: number, 
+/**
+ * The user is banned: the membership stays recorded but gives nothing until the ban is lifted.
+ */
+suspended: boolean, };

@@ -5,4 +5,4 @@ import type { UserId } from "./UserId";
 /**
  * One row of the admins' user list.
  */
-export type UserSummary = { id: UserId, primary_character_id: CharacterId | null, primary_character_name: string | null, character_count: number, created_at_ms: number, };
+export type UserSummary = { id: UserId, primary_character_id: CharacterId | null, primary_character_name: string | null, character_count: number, created_at_ms: number, is_site_admin: boolean, disabled: boolean, };

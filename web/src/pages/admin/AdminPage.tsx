@@ -7,8 +7,10 @@ import type {
   AdminUserResponse,
   AdminUsersResponse,
   AuditPage,
+  BanBody,
   Category,
   CategoriesResponse,
+  Disabled,
   EntryView,
   SessionView,
 } from "../../api/types";
@@ -116,6 +118,8 @@ function Users() {
                       <span className="table__who">
                         <Portrait id={u.primary_character_id} name={u.primary_character_name} size={32} />
                         <Link to={`/admin/users/${u.id}`}>{u.primary_character_name ?? `User ${shortId(u.id)}`}</Link>
+                        {u.is_site_admin ? <Badge tone="gold">Site admin</Badge> : null}
+                        {u.disabled ? <Badge tone="danger">Disabled</Badge> : null}
                       </span>
                     </td>
                     <td data-label="Characters">{u.character_count}</td>
@@ -156,7 +160,138 @@ function Users() {
   );
 }
 
+/** The account's site-admin right and its ban: each change audited, the last admin kept. */
+function AccountRights({
+  userId,
+  who,
+  isAdmin,
+  disabled,
+  isMe,
+  onChange,
+}: {
+  userId: string;
+  who: string;
+  isAdmin: boolean;
+  disabled: Disabled | null;
+  isMe: boolean;
+  onChange: () => void;
+}) {
+  const confirm = useConfirm();
+  const toast = useToast();
+  const [busy, setBusy] = useState<null | "admin" | "ban">(null);
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | null>(null);
+
+  const act = async (kind: "admin" | "ban", work: () => Promise<unknown>, done: string) => {
+    setBusy(kind);
+    try {
+      await work();
+      toast({ kind: "success", title: done });
+      onChange();
+    } catch (e) {
+      toast({ kind: "error", title: "That did not work", body: errorMessage(e) });
+    } finally {
+      setBusy(null);
+    }
+  };
+  const toggleAdmin = async () => {
+    const ok = await confirm({
+      title: isAdmin ? `Revoke ${who}'s site admin right?` : `Make ${who} a site admin?`,
+      message: isAdmin ? (
+        <p>They lose the admin pages at once. The last site admin cannot lose the right.</p>
+      ) : (
+        <p>Site admins see every user, the audit log and every corporation, and can ban users.</p>
+      ),
+      confirmLabel: isAdmin ? "Revoke site admin" : "Grant site admin",
+      danger: isAdmin,
+    });
+    if (!ok) return;
+    await act(
+      "admin",
+      () => (isAdmin ? api.del(`/api/admin/users/${userId}/admin`) : api.post(`/api/admin/users/${userId}/admin`)),
+      isAdmin ? `${who} is no longer a site admin` : `${who} is a site admin`,
+    );
+  };
+  const ban = async () => {
+    if (!reason.trim()) {
+      setReasonError("Say why: the reason is kept in the audit log.");
+      return;
+    }
+    setReasonError(null);
+    const ok = await confirm({
+      title: `Disable ${who}'s account?`,
+      message: (
+        <p>
+          Every session ends at once, logins of their characters are refused, and their group memberships count for
+          nothing until you lift the ban.
+        </p>
+      ),
+      confirmLabel: "Disable account",
+      danger: true,
+    });
+    if (!ok) return;
+    await act("ban", () => api.post(`/api/admin/users/${userId}/ban`, { reason: reason.trim() } satisfies BanBody), `${who}'s account is disabled`);
+    setReason("");
+  };
+  const lift = () => act("ban", () => api.del(`/api/admin/users/${userId}/ban`), `${who} may log in again`);
+
+  return (
+    <Card title="Account">
+      <div className="stack">
+        <p>
+          {isAdmin ? <Badge tone="gold">Site admin</Badge> : <Badge>Not a site admin</Badge>}{" "}
+          {disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}
+        </p>
+        {disabled ? (
+          <Alert kind="warning" title={`Disabled ${formatDateTime(disabled.at_ms)}`}>
+            Reason: {disabled.reason}
+          </Alert>
+        ) : null}
+        <div>
+          <Button size="sm" onClick={() => void toggleAdmin()} busy={busy === "admin"} busyLabel="Saving…" disabled={busy !== null || disabled !== null}>
+            {isAdmin ? "Revoke site admin" : "Grant site admin"}
+          </Button>
+        </div>
+        {disabled ? (
+          <div>
+            <Button size="sm" variant="primary" onClick={() => void lift()} busy={busy === "ban"} busyLabel="Lifting…" disabled={busy !== null}>
+              Lift the ban
+            </Button>
+          </div>
+        ) : isMe || isAdmin ? (
+          <p className="muted small">
+            {isMe ? "You cannot disable your own account." : "Revoke the site admin right before disabling this account."}
+          </p>
+        ) : (
+          <form
+            className="stack"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              void ban();
+            }}
+          >
+            <TextField
+              label="Reason for disabling"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              error={reasonError}
+              maxLength={500}
+            />
+            <div>
+              <Button type="submit" size="sm" variant="danger" busy={busy === "ban"} busyLabel="Disabling…" disabled={busy !== null}>
+                Disable account
+              </Button>
+            </div>
+          </form>
+        )}
+      </div>
+    </Card>
+  );
+}
+
 function UserDetail({ id }: { id: string }) {
+  const me = useMe();
   const detail = useResource((signal) => api.get<AdminUserResponse>(`/api/admin/users/${id}`, { signal }), [id]);
   useReady(!isFirstLoad(detail));
   const confirm = useConfirm();
@@ -180,6 +315,7 @@ function UserDetail({ id }: { id: string }) {
   }
   const { user, sessions } = detail.data!;
   const primary = user.characters.find((c) => c.is_primary) ?? user.characters[0];
+  const who = primary?.name ?? `User ${shortId(user.id)}`;
 
   const end = async (s: SessionView) => {
     const ok = await confirm({
@@ -235,6 +371,14 @@ function UserDetail({ id }: { id: string }) {
             Audit log for this user
           </ButtonLink>
         </Card>
+        <AccountRights
+          userId={user.id}
+          who={who}
+          isAdmin={user.is_site_admin}
+          disabled={user.disabled}
+          isMe={user.id === me.user.id}
+          onChange={detail.reload}
+        />
         <Card
           title={
             <>
@@ -292,6 +436,18 @@ const ACTION_TONES: Record<string, "success" | "warning" | "danger" | "accent" |
   admin_action: "danger",
   logout: "neutral",
   primary_character_set: "neutral",
+  login_refused: "danger",
+  scopes_granted: "accent",
+  site_admin_granted: "warning",
+  site_admin_revoked: "warning",
+  site_admin_refused: "danger",
+  user_disabled: "danger",
+  user_enabled: "success",
+  corporation_registered: "accent",
+  corporation_updated: "neutral",
+  corporation_unregistered: "warning",
+  director_registered: "accent",
+  director_removed: "warning",
 };
 
 function Audit() {

@@ -3,7 +3,7 @@
 // filters in the URL and pagination.
 
 import { useEffect, useState } from "react";
-import { api, ApiError, errorMessage, linkCharacterUrl, query } from "../../api/client";
+import { api, ApiError, errorMessage, grantUrl, query } from "../../api/client";
 import type {
   AssetsPage,
   CharacterSyncStatus,
@@ -178,7 +178,8 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
               <Alert kind="warning" title="Some data cannot be read">
                 {plural(missing.length, "dataset")} need{missing.length === 1 ? "s" : ""} a permission the stored
                 token does not carry ({missing.map((d) => humanize(d.dataset).toLowerCase()).join(", ")}).{" "}
-                <a href={linkCharacterUrl(`/characters/${id}`)}>Re-authorize {name}</a> and grant it.
+                <a href={grantUrl(Number(id), "character_data", `/characters/${id}`)}>Grant data access for {name}</a>:
+                at EVE SSO, choose {name} and allow reading its wallet, assets, skills and market orders.
               </Alert>
             ) : null}
             <SyncTable rows={datasets} caption={`Sync status of ${name}'s datasets`} />

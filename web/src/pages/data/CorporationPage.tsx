@@ -1,26 +1,34 @@
-// Corporation data for its admins (site admins and users who registered one of its directors):
-// directors with their health, each dataset's sync status, "sync now", and the members, wallets,
-// journal, assets, structures and orders the directors' tokens read. `/corporations` opens one by id.
+// Corporations: the ones of the user's characters and the ones the hub serves, the recruiting
+// ones, and, for a corporation's admins (its CEO, characters holding Director in it, site admins),
+// its profile, directors, each dataset's sync status, "sync now", and the members, wallets,
+// journal, assets, structures and orders the directors' tokens read.
 
-import { useState, type ReactNode } from "react";
-import { api, ApiError, errorMessage, query } from "../../api/client";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { api, ApiError, errorMessage, grantUrl, query } from "../../api/client";
 import type {
   CorporationDatasetPage,
   CorporationMembersPage,
   CorporationResponse,
+  CorporationSummary,
+  CorporationsResponse,
   Director,
   DirectorBody,
   JsonValue,
+  ManagedPatch,
+  RecruitingResponse,
+  RegisterCorporationBody,
   SyncRunReport,
 } from "../../api/types";
-import { Isk, OffsetPager, pageLimit, statusInfo, SyncTable } from "../../components/data";
+import { Isk, OffsetPager, pageLimit, parseId, statusInfo, SyncTable } from "../../components/data";
 import { useConfirm } from "../../components/Dialog";
 import { useToast } from "../../components/Toasts";
 import {
   Alert,
   Badge,
   Button,
+  ButtonLink,
   Card,
+  CheckboxField,
   EmptyState,
   ErrorState,
   LoadingState,
@@ -29,63 +37,241 @@ import {
   SelectField,
   Spinner,
   TabNav,
+  TextArea,
   TextField,
   Time,
 } from "../../components/ui";
 import { formatCount, formatDateTime, humanize, plural, sumIsk } from "../../lib/format";
 import { useMounted, useReady, useTitle } from "../../lib/hooks";
-import { navigate, setSearch, useLocation } from "../../lib/router";
+import { Link, setSearch, useLocation } from "../../lib/router";
 import { useMe } from "../../lib/session";
 import { isFirstLoad, useResource } from "../../lib/useResource";
 import { NotFound } from "../NotFound";
 
-/** `/corporations`: open a corporation's page by its id. */
+/** `Blue Fleet [BLUE]`, or the id while ESI's name is not known. */
+function corporationName(c: Pick<CorporationSummary, "corporation_id" | "name" | "ticker">): string {
+  if (!c.name) return `Corporation #${c.corporation_id}`;
+  return c.ticker ? `${c.name} [${c.ticker}]` : c.name;
+}
+
+function CorporationLogo({ id, name }: { id: number; name: string }) {
+  return (
+    <img
+      className="corp-logo"
+      src={`https://images.evetech.net/corporations/${id}/logo?size=64`}
+      alt=""
+      title={name}
+      loading="lazy"
+      width={48}
+      height={48}
+    />
+  );
+}
+
+function ManagedBadges({ corp }: { corp: CorporationSummary }) {
+  const m = corp.managed;
+  return (
+    <div className="corp-item__badges">
+      {m ? <Badge tone="accent">Managed</Badge> : null}
+      {m?.is_member ? <Badge tone="success">Member corporation</Badge> : null}
+      {m?.is_alt ? <Badge>Alt corporation</Badge> : null}
+      {m?.is_special ? <Badge>Special purpose</Badge> : null}
+      {m?.is_recruiting ? <Badge tone="gold">Recruiting</Badge> : null}
+      {corp.is_admin ? <Badge tone="warning">You administer it</Badge> : null}
+    </div>
+  );
+}
+
+function CorporationItem({ corp }: { corp: CorporationSummary }) {
+  const name = corporationName(corp);
+  return (
+    <li className="corp-item" data-testid={`corporation-${corp.corporation_id}`}>
+      <CorporationLogo id={corp.corporation_id} name={name} />
+      <div className="corp-item__main">
+        <p className="corp-item__name">
+          {corp.is_admin ? <Link to={`/corporations/${corp.corporation_id}`}>{name}</Link> : name}
+        </p>
+        <p className="corp-item__meta">
+          {corp.member_count !== null ? `${plural(corp.member_count, "member")}` : "Members unknown"}
+          {corp.my_characters.length > 0 ? ` · your ${corp.my_characters.map((c) => c.name).join(", ")}` : ""}
+        </p>
+        {corp.managed?.short_description ? <p className="recruiting-text">{corp.managed.short_description}</p> : null}
+        <ManagedBadges corp={corp} />
+      </div>
+      {corp.is_admin ? (
+        <ButtonLink to={`/corporations/${corp.corporation_id}`} size="sm" icon="chevron">
+          Open
+        </ButtonLink>
+      ) : null}
+    </li>
+  );
+}
+
+/** `/corporations`: your characters' corporations, the ones the hub serves, and the recruiting ones. */
 export function CorporationsPage() {
   useTitle("Corporations");
-  useReady(true);
-  const [text, setText] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const open = () => {
-    const t = text.trim();
-    if (!/^\d{1,18}$/.test(t) || /^0+$/.test(t)) {
-      setError("Enter the corporation's numeric EVE id, like 98000001.");
-      return;
-    }
-    setError(null);
-    navigate(`/corporations/${t.replace(/^0+/, "")}`);
-  };
+  const list = useResource((signal) => api.get<CorporationsResponse>("/api/corporations", { signal }), []);
+  const recruiting = useResource(
+    (signal) => api.get<RecruitingResponse>("/api/corporations/recruiting", { signal }),
+    [],
+  );
+  useReady(!isFirstLoad(list));
+  const all = list.data?.corporations ?? [];
+  const mine = all.filter((c) => c.my_characters.length > 0);
+  const managed = all.filter((c) => c.managed && c.my_characters.length === 0);
   return (
-    <div className="page page--narrow">
+    <div className="page">
       <PageHeader
         title="Corporations"
-        subtitle="Directors' tokens sync a corporation's members, wallets and assets for its admins."
+        subtitle="Rights here follow in-game roles: a corporation's CEO and Directors administer it."
       />
-      <Card title="Open a corporation">
-        <form
-          className="toolbar toolbar--compact"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            open();
-          }}
-        >
+      {isFirstLoad(list) ? (
+        <LoadingState label="Loading corporations" />
+      ) : list.error && !list.data ? (
+        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : (
+        <div className="stack-lg">
+          <Card title="Your corporations">
+            {mine.length === 0 ? (
+              <EmptyState icon="users" title="No corporation known yet">
+                Your characters' corporations appear here once their public information has synced.
+              </EmptyState>
+            ) : (
+              <ul className="corp-list" data-testid="my-corporations">
+                {mine.map((c) => (
+                  <CorporationItem key={c.corporation_id} corp={c} />
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Card title="Recruiting">
+            {isFirstLoad(recruiting) ? (
+              <LoadingState rows={1} label="Loading recruiting corporations" />
+            ) : recruiting.error && !recruiting.data ? (
+              <ErrorState error={recruiting.error} onRetry={recruiting.reload} />
+            ) : recruiting.data!.corporations.length === 0 ? (
+              <EmptyState icon="users" title="Nobody is recruiting right now" />
+            ) : (
+              <ul className="corp-list" data-testid="recruiting-corporations">
+                {recruiting.data!.corporations.map((c) => (
+                  <li key={c.corporation_id} className="corp-item">
+                    <CorporationLogo id={c.corporation_id} name={corporationName(c)} />
+                    <div className="corp-item__main">
+                      <p className="corp-item__name">{corporationName(c)}</p>
+                      {c.managed?.short_description ? (
+                        <p className="corp-item__meta">{c.managed.short_description}</p>
+                      ) : null}
+                      {c.managed?.description ? <p className="recruiting-text">{c.managed.description}</p> : null}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Card title="Managed by the hub">
+            {managed.length === 0 ? (
+              <EmptyState icon="shield" title="No other managed corporation">
+                Site admins register the corporations the hub serves; a Director's login registers theirs.
+              </EmptyState>
+            ) : (
+              <ul className="corp-list" data-testid="managed-corporations">
+                {managed.map((c) => (
+                  <CorporationItem key={c.corporation_id} corp={c} />
+                ))}
+              </ul>
+            )}
+          </Card>
+          {list.data!.is_site_admin ? (
+            <RegisterCorporation known={list.data!.known_unmanaged} onRegistered={list.reload} />
+          ) : null}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Site admins: the hub serves one more corporation (name and ticker come from ESI). */
+function RegisterCorporation({ known, onRegistered }: { known: CorporationSummary[]; onRegistered: () => void }) {
+  const toast = useToast();
+  const [picked, setPicked] = useState(known[0] ? String(known[0].corporation_id) : "");
+  const [typed, setTyped] = useState("");
+  const [flags, setFlags] = useState({ is_member: true, is_alt: false, is_special: false, background_sync: true });
+  const [error, setError] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const id = typed.trim() ? parseId(typed, "corporation id") : { value: picked || null, error: picked ? null : "Pick a corporation or enter its id." };
+    setError(id.error);
+    setServerError(null);
+    if (!id.value) return;
+    setBusy(true);
+    try {
+      const created = await api.post<CorporationSummary>("/api/corporations", {
+        corporation_id: Number(id.value),
+        ...flags,
+      } satisfies RegisterCorporationBody);
+      toast({ kind: "success", title: `${corporationName(created)} is registered` });
+      setTyped("");
+      onRegistered();
+    } catch (e) {
+      setServerError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title="Register a corporation">
+      <form
+        className="stack"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <p className="muted">The hub serves the corporations registered here. Their name and ticker come from EVE.</p>
+        {serverError ? (
+          <Alert title="The corporation was not registered" onDismiss={() => setServerError(null)}>
+            {serverError}
+          </Alert>
+        ) : null}
+        <div className="toolbar">
+          {known.length > 0 ? (
+            <SelectField
+              label="A corporation the hub knows"
+              value={picked}
+              onChange={(e) => setPicked(e.target.value)}
+              options={known.map((c) => ({ value: String(c.corporation_id), label: corporationName(c) }))}
+            />
+          ) : null}
           <TextField
-            label="Corporation id"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
+            label={known.length > 0 ? "Or its EVE id" : "Its EVE id"}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
             error={error}
-            hint="Its EVE id: find it on zKillboard or EVE Who, or in the corporation's info window."
             inputMode="numeric"
             autoComplete="off"
+            optional={known.length > 0}
           />
-          <div className="toolbar__actions">
-            <Button type="submit" variant="primary" icon="chevron">
-              Open
-            </Button>
-          </div>
-        </form>
-      </Card>
-    </div>
+        </div>
+        <div className="check-list">
+          <CheckboxField label="Member corporation" checked={flags.is_member} onChange={(v) => setFlags({ ...flags, is_member: v })} />
+          <CheckboxField label="Alt corporation" checked={flags.is_alt} onChange={(v) => setFlags({ ...flags, is_alt: v })} />
+          <CheckboxField label="Special purpose" checked={flags.is_special} onChange={(v) => setFlags({ ...flags, is_special: v })} />
+          <CheckboxField
+            label="Sync in the background"
+            hint="Its directors' tokens refresh its data on ESI's schedule."
+            checked={flags.background_sync}
+            onChange={(v) => setFlags({ ...flags, background_sync: v })}
+          />
+        </div>
+        <div>
+          <Button type="submit" variant="primary" icon="plus" busy={busy} busyLabel="Registering…">
+            Register corporation
+          </Button>
+        </div>
+      </form>
+    </Card>
   );
 }
 
@@ -102,18 +288,19 @@ const TAB_LABELS: Record<Tab, string> = {
 };
 
 export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: string }) {
-  useTitle(`Corporation #${id}${tab !== "overview" ? ` · ${TAB_LABELS[tab as Tab] ?? ""}` : ""}`);
   const corp = useResource(
     (signal) => api.get<CorporationResponse>(`/api/corporations/${id}`, { signal }),
     [id],
   );
+  const name = corp.data?.corporation ? corporationName(corp.data.corporation) : `Corporation #${id}`;
+  useTitle(`${name}${tab !== "overview" ? ` · ${TAB_LABELS[tab as Tab] ?? ""}` : ""}`);
   const toast = useToast();
   const mounted = useMounted();
   const [syncing, setSyncing] = useState(false);
   useReady(!isFirstLoad(corp));
   if (!/^\d{1,18}$/.test(id) || !(TABS as readonly string[]).includes(tab)) return <NotFound />;
   const base = `/corporations/${id}`;
-  // 403 until the user registers a director here (or again after removing their last one).
+  // Only its CEO, characters holding Director in it, and site admins administer a corporation.
   const denied = corp.error instanceof ApiError && corp.error.status === 403;
 
   const syncNow = async () => {
@@ -123,17 +310,13 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
       const bad = report.datasets.filter((d) => statusInfo(d.status).tone === "danger");
       toast({
         kind: bad.length ? "error" : "success",
-        title: `Corporation #${id}: sync finished`,
+        title: `${name}: sync finished`,
         body: bad.length
           ? `${plural(bad.length, "dataset")} failed: ${bad.map((d) => d.message ?? d.status).join("; ")}`
           : `${plural(report.datasets.length, "dataset")} synced.`,
       });
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        toast({ kind: "info", title: "A sync is already running" });
-      } else {
-        toast({ kind: "error", title: "The corporation sync failed", body: errorMessage(e) });
-      }
+      toast({ kind: "error", title: "The corporation sync failed", body: errorMessage(e) });
     } finally {
       if (mounted.current) {
         setSyncing(false);
@@ -146,7 +329,7 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
     <div className="page">
       <PageHeader
         back={{ to: "/corporations", label: "Corporations" }}
-        title={`Corporation #${id}`}
+        title={name}
         subtitle="Synced through its registered directors"
         actions={
           corp.data && !denied ? (
@@ -176,11 +359,11 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
       ) : denied ? (
         <div className="data-grid">
           <Card className="data-grid__wide" title="Not a corporation admin">
-            <Alert kind="info" title="Register a director to see this corporation">
-              Only the corporation's admins see its data. Register one of your characters that holds the Director
-              role in this corporation: its token reads the corporation's data, and you become one of its admins.
+            <Alert kind="info" title="Only its admins see this corporation">
+              A corporation's data is for its CEO, the characters holding the Director role in it, and site admins.
+              Rights follow the in-game roles the hub reads from EVE with each character's own login, so a role
+              granted in game counts here after that character's next sync.
             </Alert>
-            <AddDirector corporationId={id} onAdded={corp.reload} />
           </Card>
         </div>
       ) : corp.error && !corp.data ? (
@@ -213,6 +396,7 @@ function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => v
   const unhealthy = directors.filter((d) => !d.healthy).length;
   return (
     <div className="data-grid">
+      <Profile corp={corp} onSaved={reload} />
       <Card
         className="data-grid__wide"
         title={
@@ -239,7 +423,7 @@ function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => v
             ))}
           </ul>
         )}
-        <AddDirector corporationId={String(corp.corporation_id)} onAdded={reload} />
+        <AddDirector corporationId={corp.corporation_id} scopes={corp.director_scopes} onAdded={reload} />
       </Card>
       <Card className="data-grid__wide" title="Datasets">
         {corp.datasets.length === 0 ? (
@@ -260,6 +444,120 @@ function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => v
   );
 }
 
+/** The managed corporation's flags and texts: corporation admins edit the recruiting flag and the
+ * texts, site admins everything. */
+function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => void }) {
+  const toast = useToast();
+  const managed = corp.corporation?.managed ?? null;
+  const [form, setForm] = useState(() => ({
+    is_recruiting: managed?.is_recruiting ?? false,
+    short_description: managed?.short_description ?? "",
+    description: managed?.description ?? "",
+    is_member: managed?.is_member ?? false,
+    is_alt: managed?.is_alt ?? false,
+    is_special: managed?.is_special ?? false,
+    background_sync: managed?.background_sync ?? true,
+  }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!managed) {
+    return (
+      <Card className="data-grid__wide" title="Profile">
+        <EmptyState icon="shield" title="Not registered with the hub">
+          The hub does not serve this corporation yet: a site admin registers it, or a Director's login does.
+        </EmptyState>
+      </Card>
+    );
+  }
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    const patch: ManagedPatch = {
+      is_recruiting: form.is_recruiting,
+      short_description: form.short_description,
+      description: form.description,
+    };
+    if (corp.is_site_admin) {
+      Object.assign(patch, {
+        is_member: form.is_member,
+        is_alt: form.is_alt,
+        is_special: form.is_special,
+        background_sync: form.background_sync,
+      });
+    }
+    try {
+      await api.patch(`/api/corporations/${corp.corporation_id}`, patch);
+      toast({ kind: "success", title: "The corporation's profile is saved" });
+      onSaved();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card className="data-grid__wide" title="Profile">
+      <form
+        className="stack"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <p className="muted small">
+          Registered {managed.registered_via === "director_login" ? "by a Director's login" : "by a site admin"}{" "}
+          <Time ms={managed.created_at_ms} />.
+        </p>
+        {error ? (
+          <Alert title="The profile was not saved" onDismiss={() => setError(null)}>
+            {error}
+          </Alert>
+        ) : null}
+        <CheckboxField
+          label="Recruiting"
+          hint="Member corporations that recruit are listed for every player to browse."
+          checked={form.is_recruiting}
+          onChange={(v) => setForm({ ...form, is_recruiting: v })}
+        />
+        <TextField
+          label="Short description"
+          value={form.short_description}
+          onChange={(e) => setForm({ ...form, short_description: e.target.value })}
+          maxLength={280}
+          optional
+        />
+        <TextArea
+          label="Full description"
+          value={form.description}
+          onChange={(e) => setForm({ ...form, description: e.target.value })}
+          maxLength={5000}
+          rows={4}
+          optional
+        />
+        {corp.is_site_admin ? (
+          <fieldset className="check-list">
+            <legend className="field__label">Site admin settings</legend>
+            <CheckboxField label="Member corporation" checked={form.is_member} onChange={(v) => setForm({ ...form, is_member: v })} />
+            <CheckboxField label="Alt corporation" checked={form.is_alt} onChange={(v) => setForm({ ...form, is_alt: v })} />
+            <CheckboxField label="Special purpose" checked={form.is_special} onChange={(v) => setForm({ ...form, is_special: v })} />
+            <CheckboxField
+              label="Sync in the background"
+              checked={form.background_sync}
+              onChange={(v) => setForm({ ...form, background_sync: v })}
+            />
+          </fieldset>
+        ) : null}
+        <div>
+          <Button type="submit" variant="primary" icon="check" busy={busy} busyLabel="Saving…">
+            Save profile
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
 function DirectorRow({
   corporationId,
   director,
@@ -276,12 +574,7 @@ function DirectorRow({
   const remove = async () => {
     const ok = await confirm({
       title: `Remove ${name} as a director?`,
-      message: (
-        <p>
-          The hub stops reading the corporation with this character's token. If it is your only director here, you
-          also stop being an admin of this corporation.
-        </p>
-      ),
+      message: <p>The hub stops reading the corporation with this character's token.</p>,
       confirmLabel: "Remove director",
       danger: true,
     });
@@ -303,7 +596,9 @@ function DirectorRow({
       <div className="director__main">
         <div className="character__name-row">
           <h3 className="character__name">{name}</h3>
-          {director.healthy ? (
+          {director.suspended ? (
+            <Badge tone="warning">Suspended</Badge>
+          ) : director.healthy ? (
             <Badge tone="success">
               <span className="dot dot--success" aria-hidden="true" /> Healthy
             </Badge>
@@ -349,15 +644,25 @@ function DirectorRow({
   );
 }
 
-function AddDirector({ corporationId, onAdded }: { corporationId: string; onAdded: () => void }) {
+/**
+ * Registers one of your characters in this corporation as a director. A character whose login lacks
+ * the corporation scopes goes through the grant step first and comes back here, where the
+ * registration continues.
+ */
+function AddDirector({ corporationId, scopes, onAdded }: { corporationId: number; scopes: string[]; onAdded: () => void }) {
   const me = useMe();
   const toast = useToast();
-  const characters = [...me.user.characters].sort((a, b) => a.name.localeCompare(b.name));
-  const [character, setCharacter] = useState(String(characters[0]?.id ?? ""));
-  const [priority, setPriority] = useState("1");
+  const location = useLocation();
+  const characters = me.user.characters
+    .filter((c) => c.corporation_id === corporationId)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const [character, setCharacter] = useState(String(location.search.get("register") ?? characters[0]?.id ?? ""));
+  const [priority, setPriority] = useState(location.search.get("priority") ?? "1");
   const [priorityError, setPriorityError] = useState<string | null>(null);
   const [serverError, setServerError] = useState<string | null>(null);
+  const [needsGrant, setNeedsGrant] = useState(false);
   const [busy, setBusy] = useState(false);
+  const resumed = useRef(false);
 
   const submit = async () => {
     const p = Number(priority);
@@ -367,6 +672,7 @@ function AddDirector({ corporationId, onAdded }: { corporationId: string; onAdde
     }
     setPriorityError(null);
     setServerError(null);
+    setNeedsGrant(false);
     setBusy(true);
     try {
       await api.post(`/api/corporations/${corporationId}/directors`, {
@@ -377,12 +683,34 @@ function AddDirector({ corporationId, onAdded }: { corporationId: string; onAdde
       toast({ kind: "success", title: `${name} is registered as a director` });
       onAdded();
     } catch (e) {
-      setServerError(errorMessage(e));
+      if (e instanceof ApiError && e.code === "missing_scopes") setNeedsGrant(true);
+      else setServerError(errorMessage(e));
     } finally {
       setBusy(false);
     }
   };
 
+  // Back from the grant step: continue the registration once, and clean the URL.
+  useEffect(() => {
+    if (resumed.current || !location.search.get("register")) return;
+    resumed.current = true;
+    setSearch({ register: null, priority: null }, { replace: true });
+    void submit();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  if (characters.length === 0) {
+    return (
+      <p className="muted small">
+        None of your characters is in this corporation, so none can be registered as its director.
+      </p>
+    );
+  }
+  const grant = grantUrl(
+    Number(character),
+    "corporation_data",
+    `/corporations/${corporationId}${query({ register: character, priority })}`,
+  );
   return (
     <form
       className="add-director"
@@ -393,6 +721,17 @@ function AddDirector({ corporationId, onAdded }: { corporationId: string; onAdde
       }}
     >
       <h3 className="add-director__title">Register a director</h3>
+      <p className="scope-note">
+        A director must hold the Director role in game (read from EVE when you register it), and its login must grant
+        the corporation data: {scopes.map((s) => humanize(s.replace(/^esi-|\.v1$/g, "").replace(/[.-]/g, "_"))).join(", ")}.
+      </p>
+      {needsGrant ? (
+        <Alert kind="info" title="Grant the corporation scopes first">
+          This character's login does not allow reading the corporation's data yet.{" "}
+          <a href={grant}>Grant corporation access</a>: at EVE SSO, choose the character and allow what the hub asks
+          for; the registration continues when you come back.
+        </Alert>
+      ) : null}
       {serverError ? (
         <Alert title="The director was not registered" onDismiss={() => setServerError(null)}>
           {serverError}
@@ -431,8 +770,6 @@ function useOffset(defaultLimit: number) {
 }
 
 function Members({ id }: { id: string }) {
-  const me = useMe();
-  const mine = new Map(me.user.characters.map((c) => [c.id, c.name]));
   const { offset, limit, setOffset } = useOffset(50);
   const members = useResource(
     (signal) => api.get<CorporationMembersPage>(`/api/corporations/${id}/members${query({ limit, offset })}`, { signal }),
@@ -457,17 +794,49 @@ function Members({ id }: { id: string }) {
         </EmptyState>
       ) : (
         <>
-          <ul className="member-grid" data-testid="corp-members">
-            {rows.map((m) => (
-              <li key={m} className="member-grid__item">
-                <Portrait id={m} name={mine.get(m) ?? `#${m}`} size={32} />
-                <span>
-                  {mine.get(m) ? <strong>{mine.get(m)} </strong> : null}
-                  <span className={mine.get(m) ? "muted small" : ""}>#{m}</span>
-                </span>
-              </li>
-            ))}
-          </ul>
+          <div className="table-wrap">
+            <table className="table table--stack" data-testid="corp-members">
+              <caption className="visually-hidden">Members, most recently logged in first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Character</th>
+                  <th scope="col">On the hub</th>
+                  <th scope="col">Joined</th>
+                  <th scope="col">Last login</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((m) => (
+                  <tr key={m.character_id}>
+                    <td data-label="Character">
+                      <span className="table__who">
+                        <Portrait id={m.character_id} name={m.character_name ?? `#${m.character_id}`} size={32} />
+                        {m.character_name ?? `#${m.character_id}`}
+                      </span>
+                    </td>
+                    <td data-label="On the hub">
+                      {m.has_account ? (
+                        <>
+                          <Badge tone="success">Yes</Badge>{" "}
+                          {m.main_character_name && m.main_character_id !== m.character_id ? (
+                            <span className="muted small">main {m.main_character_name}</span>
+                          ) : null}
+                        </>
+                      ) : (
+                        <Badge>No account</Badge>
+                      )}
+                    </td>
+                    <td data-label="Joined" className="nowrap">
+                      {m.joined_at_ms ? formatDateTime(m.joined_at_ms) : <span className="muted">—</span>}
+                    </td>
+                    <td data-label="Last login" className="nowrap">
+                      {m.last_login_at_ms ? <Time ms={m.last_login_at_ms} /> : <span className="muted">—</span>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <OffsetPager
             label="Member pages"
             offset={offset}

@@ -704,7 +704,8 @@ function CodesTab({ group }: { group: GroupDetail }) {
     );
   };
 
-  const link = created?.code ? `${window.location.origin}/invite/${created.code}` : "";
+  // The code in the fragment: browsers never send it, so no server log sees it.
+  const link = created?.code ? `${window.location.origin}/invite#${created.code}` : "";
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(link);
