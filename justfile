@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 workers := "ui core discord groups notifications eve-token-store eve-character-data eve-corporation-data eve-static-data"
-worker_crates := "--exclude ui-worker --exclude core-worker --exclude discord-worker --exclude groups-worker --exclude notifications-worker --exclude eve-token-store-worker --exclude eve-character-data-worker --exclude eve-corporation-data-worker --exclude eve-static-data-worker --exclude bench-crypto-worker"
+worker_crates := "--exclude ui-worker --exclude core-worker --exclude discord-worker --exclude groups-worker --exclude notifications-worker --exclude eve-token-store-worker --exclude eve-character-data-worker --exclude eve-corporation-data-worker --exclude eve-static-data-worker --exclude bench-crypto-worker --exclude conformance-worker --exclude hub-workerd"
 native_only := "--exclude hub-native --exclude hub-migrate --exclude e2e"
 export WRANGLER_SEND_METRICS := "false"
 export CLOUDFLARE_CF_FETCH_ENABLED := "false"
@@ -131,6 +131,7 @@ test: setup
     fi
     echo "== native tests"; cargo nextest run --workspace {{worker_crates}} --exclude hub-worker --exclude e2e
     echo "== wasm builds"; just build dev
+    echo "building the conformance harness (tests/conformance-worker)"; scripts/worker-build.sh tests/conformance-worker dev
     # The browser tests drive Debian's Chromium (Playwright's own browser downloads do not work offline).
     if ! command -v chromium >/dev/null && [[ "$(id -u)" == 0 ]]; then
       echo "installing chromium"

@@ -11,10 +11,9 @@
 //! states, the oldest going first ([`Limits`]), and failed callbacks write a bounded audit trail
 //! ([`audit_permit`]).
 
-use crate::{b64url, constant_time_eq, sha256};
-use hub_domain::scopes::ScopeGrant;
-use hub_domain::{CharacterId, UserId};
-use hub_ports::{Clock, OutboundRequest, OutboundResponse, Random, SqlError, SqlStorage, SqlValue};
+pub use hub_accounts::accounts::Flow;
+use hub_accounts::secrets::{b64url, constant_time_eq, sha256};
+use hub_ports::{Clock, Random, SqlError, SqlStorage, SqlValue};
 use serde::{Deserialize, Serialize};
 
 /// Login state expires after this long.
@@ -76,6 +75,43 @@ pub fn shard_object(shard: u8) -> String {
     format!("login-states-{shard:x}")
 }
 
+/// One shard's `CoreState` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginShard(pub u8);
+
+impl hub_rpc::ObjectKey for LoginShard {
+    fn object_name(&self) -> String {
+        shard_object(self.0)
+    }
+}
+
+/// A client's budget of audit entries for failed callbacks: see [`audit_permit`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPermit {
+    pub client: String,
+}
+
+/// Takes a login state back at the callback: see [`finish`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinishLogin {
+    pub provider: Provider,
+    pub state: String,
+    pub browser_nonce: Option<String>,
+}
+
+hub_rpc::rpc_interface! {
+    /// Served by the core worker's `CoreState` objects, one per shard: single-use OAuth login
+    /// state in their SQLite.
+    pub interface LoginStates as "login-states", handler LoginStatesHandler, client LoginStatesClient, object CORE_STATE by LoginShard {
+        /// `too_many_requests` when the client started too many logins.
+        fn begin(Start) -> Begun;
+        /// Refused states are `bad_request` errors whose message says why.
+        fn finish(FinishLogin) -> Pending;
+        /// Whether a failed callback of this client may write an audit entry.
+        fn audit_permit(AuditPermit) -> bool;
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
@@ -88,29 +124,6 @@ impl Provider {
         match self {
             Provider::Eve => "eve",
             Provider::Discord => "discord",
-        }
-    }
-}
-
-/// What the login is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Flow {
-    /// Log in (or sign up) with a character.
-    Login,
-    /// Add a character to an existing, logged-in user.
-    LinkCharacter { user_id: UserId },
-    /// Grant more scopes for one of the user's characters (data access, a director's corporation
-    /// access): the SSO must come back with that very character.
-    GrantScopes { user_id: UserId, character_id: CharacterId, grant: ScopeGrant },
-}
-
-impl Flow {
-    /// The logged-in user the flow is for (`None` for a login).
-    pub fn user(&self) -> Option<UserId> {
-        match self {
-            Flow::Login => None,
-            Flow::LinkCharacter { user_id } | Flow::GrantScopes { user_id, .. } => Some(*user_id),
         }
     }
 }
@@ -325,166 +338,6 @@ pub fn finish(
     let code_verifier = row.get(2).and_then(SqlValue::as_str).ok_or_else(shape)?.to_owned();
     let return_to = row.get(3).and_then(SqlValue::as_str).map(str::to_owned);
     Ok(Pending { flow, code_verifier, return_to })
-}
-
-/// An OAuth client's registration and its provider's endpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientConfig {
-    pub authorize_url: String,
-    pub token_url: String,
-    /// RFC 7009 token revocation.
-    pub revoke_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub redirect_uri: String,
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-    }
-    out
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The provider's authorize URL for this login: code flow, PKCE S256, the given scopes.
-pub fn authorize_url(config: &ClientConfig, begun: &Begun, scopes: &[&str]) -> String {
-    let separator = if config.authorize_url.contains('?') { '&' } else { '?' };
-    let query = form(&[
-        ("response_type", "code"),
-        ("client_id", &config.client_id),
-        ("redirect_uri", &config.redirect_uri),
-        ("scope", &scopes.join(" ")),
-        ("state", &begun.state),
-        ("code_challenge", &begun.code_challenge),
-        ("code_challenge_method", "S256"),
-    ]);
-    format!("{}{separator}{query}", config.authorize_url)
-}
-
-fn basic_auth(config: &ClientConfig) -> String {
-    use base64::Engine;
-    // RFC 6749 2.3.1: id and secret are form-encoded before joining.
-    let pair = format!("{}:{}", encode_component(&config.client_id), encode_component(&config.client_secret));
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
-}
-
-/// The code-for-tokens request, with the client authenticated by HTTP Basic.
-pub fn code_exchange(config: &ClientConfig, code: &str, code_verifier: &str) -> OutboundRequest {
-    token_request(
-        config,
-        &form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &config.redirect_uri),
-            ("code_verifier", code_verifier),
-        ]),
-    )
-}
-
-/// The refresh request for a stored refresh token.
-pub fn refresh(config: &ClientConfig, refresh_token: &str) -> OutboundRequest {
-    token_request(config, &form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]))
-}
-
-/// Revokes a refresh token (RFC 7009), which also ends the access tokens issued from it.
-pub fn revoke(config: &ClientConfig, refresh_token: &str) -> OutboundRequest {
-    let mut request =
-        token_request(config, &form(&[("token", refresh_token), ("token_type_hint", "refresh_token")]));
-    request.url.clone_from(&config.revoke_url);
-    request
-}
-
-/// Reads a revocation endpoint's answer: 200 means revoked (or already unknown to the SSO).
-pub fn parse_revoke_response(response: &OutboundResponse) -> Result<(), TokenError> {
-    match response.status {
-        200 | 204 => Ok(()),
-        429 | 500..=599 => Err(TokenError::Unavailable(response.status)),
-        status => Err(TokenError::Rejected(format!("status {status}"))),
-    }
-}
-
-fn token_request(config: &ClientConfig, body: &str) -> OutboundRequest {
-    OutboundRequest {
-        method: "POST".into(),
-        url: config.token_url.clone(),
-        headers: vec![
-            ("Authorization".into(), basic_auth(config)),
-            ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
-            ("Accept".into(), "application/json".into()),
-        ],
-        body: body.as_bytes().to_vec(),
-    }
-}
-
-/// Tokens from the token endpoint. Its `Debug` hides them.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
-    pub expires_in: i64,
-    pub token_type: String,
-}
-
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse").field("expires_in", &self.expires_in).finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// The grant is dead (revoked, expired, already used): never retry it.
-    #[error("invalid_grant")]
-    InvalidGrant,
-    #[error("the token endpoint refused: {0}")]
-    Rejected(String),
-    /// 5xx or 429: try again later.
-    #[error("the token endpoint is unavailable (status {0})")]
-    Unavailable(u16),
-    #[error("the token endpoint answered something unreadable: {0}")]
-    Malformed(String),
-}
-
-/// Reads a token endpoint's answer.
-pub fn parse_token_response(response: &OutboundResponse) -> Result<TokenResponse, TokenError> {
-    #[derive(Deserialize)]
-    struct OAuthErrorBody {
-        error: String,
-    }
-    match response.status {
-        200 => {
-            let tokens: TokenResponse =
-                serde_json::from_slice(&response.body).map_err(|e| TokenError::Malformed(e.to_string()))?;
-            if tokens.token_type.eq_ignore_ascii_case("bearer") && !tokens.access_token.is_empty() {
-                Ok(tokens)
-            } else {
-                Err(TokenError::Malformed("not a bearer token".into()))
-            }
-        }
-        429 | 500..=599 => Err(TokenError::Unavailable(response.status)),
-        status => match serde_json::from_slice::<OAuthErrorBody>(&response.body) {
-            Ok(body) if body.error == "invalid_grant" => Err(TokenError::InvalidGrant),
-            Ok(body) => Err(TokenError::Rejected(body.error)),
-            Err(_) => Err(TokenError::Rejected(format!("status {status}"))),
-        },
-    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,24 @@
 //! A character's data from ESI, into Postgres.
 //!
 //! Each [`Dataset`] syncs on its own schedule (ESI's `Expires`, remembered by the caller's ESI
-//! cache); unchanged data (304 or still fresh) writes nothing. A change of corporation or alliance
-//! found in the public info re-runs the group affiliation rules for the character's user.
+//! cache); unchanged data (304 or still fresh) writes nothing. The public info's corporation and
+//! alliance go to the accounts service, which owns the `characters` table; when they changed, the
+//! groups service re-runs the affiliation rules of the character's user ([`object`]).
 //! ISK amounts are `NUMERIC` in Postgres and strings in JSON; item ids are `BIGINT`.
 #![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
 
-use hub_db::in_transaction;
-use hub_domain::notification::NewNotification;
+pub mod api;
+pub mod object;
+pub mod routes;
+pub mod schedule;
+
+use hub_accounts::rpc::Affiliation;
 use hub_domain::scopes;
-use hub_domain::{CharacterId, UserId};
+use hub_domain::{CharacterId, CorporationId};
 use hub_esi::{EsiError, Fetch, Priority, Route};
 use hub_ports::{PgError, PgValue, Postgres};
+use hub_postgres::in_transaction;
 use serde::{Deserialize, Serialize};
 
 /// What syncs, each with its own ESI route, scope and schedule.
@@ -122,12 +129,6 @@ pub enum SyncError {
     Database(#[from] PgError),
 }
 
-impl From<hub_groups::GroupError> for SyncError {
-    fn from(e: hub_groups::GroupError) -> Self {
-        SyncError::Database(PgError::Query(e.to_string()))
-    }
-}
-
 /// What one sync of one dataset did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Synced {
@@ -137,8 +138,9 @@ pub struct Synced {
     pub next_at_ms: i64,
     /// Rows written.
     pub rows: usize,
-    /// People to tell (group changes caused by new affiliations).
-    pub notify: Vec<NewNotification>,
+    /// Where the public dataset found the character, when that was news: for the accounts
+    /// service to record.
+    pub affiliation: Option<Affiliation>,
     /// What the roles dataset recorded (`None` for other datasets, or before the character's
     /// corporation is known).
     pub roles: Option<RolesFact>,
@@ -177,7 +179,7 @@ pub async fn sync(
             changed: paged.changed,
             next_at_ms: paged.expires_at_ms,
             rows: 0,
-            notify: Vec::new(),
+            affiliation: None,
             roles: None,
         };
         if paged.changed {
@@ -200,7 +202,7 @@ pub async fn sync(
         changed: fetched.source == hub_esi::Source::Network,
         next_at_ms: fetched.expires_at_ms,
         rows: 0,
-        notify: Vec::new(),
+        affiliation: None,
         roles: None,
     };
     if dataset == Dataset::Roles {
@@ -213,20 +215,24 @@ pub async fn sync(
     if !synced.changed {
         return Ok(synced);
     }
-    (synced.rows, synced.notify) = store_single(pg, character, dataset, &fetched.body).await?;
+    if dataset == Dataset::Public {
+        synced.affiliation = Some(parse_affiliation(character, &fetched.body)?);
+        synced.rows = 1;
+        return Ok(synced);
+    }
+    synced.rows = store_single(pg, character, dataset, &fetched.body).await?;
     Ok(synced)
 }
 
-/// Stores one changed single-page dataset; returns the rows written and who to tell.
+/// Stores one changed single-page dataset; returns the rows written.
 async fn store_single(
     pg: &impl Postgres,
     character: CharacterId,
     dataset: Dataset,
     body: &[u8],
-) -> Result<(usize, Vec<NewNotification>), SyncError> {
+) -> Result<usize, SyncError> {
     let mut rows = 1;
     match dataset {
-        Dataset::Public => return Ok((1, store_public(pg, character, body).await?)),
         Dataset::Wallet => store_wallet(pg, character, body).await?,
         Dataset::Portrait => {
             let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
@@ -300,11 +306,11 @@ async fn store_single(
             )
             .await?;
         }
-        Dataset::WalletJournal | Dataset::Assets | Dataset::Roles => {
+        Dataset::Public | Dataset::WalletJournal | Dataset::Assets | Dataset::Roles => {
             return Err(SyncError::Malformed("this dataset is stored on its own".into()));
         }
     }
-    Ok((rows, Vec::new()))
+    Ok(rows)
 }
 
 /// Skills replace the previous set; the totals are upserted.
@@ -408,35 +414,26 @@ pub async fn clear_roles(pg: &impl Postgres, character: CharacterId) -> Result<(
     Ok(())
 }
 
-/// Stores the character's affiliation; when it changed, the user's group memberships follow, and
-/// the roles recorded for the previous corporation are forgotten.
-async fn store_public(
-    pg: &impl Postgres,
-    character: CharacterId,
-    body: &[u8],
-) -> Result<Vec<NewNotification>, SyncError> {
+/// Reads where the character is: the accounts service records it (the `characters` table is the
+/// core worker's).
+fn parse_affiliation(character: CharacterId, body: &[u8]) -> Result<Affiliation, SyncError> {
     let info: PublicInfo = serde_json::from_slice(body).map_err(malformed)?;
-    let changed = pg
-        .query(
-            "UPDATE characters SET corporation_id = $2, alliance_id = $3, updated_at = now()
-             WHERE id = $1 AND (corporation_id IS DISTINCT FROM $2 OR alliance_id IS DISTINCT FROM $3)
-             RETURNING user_id",
-            &[
-                PgValue::Int(character.0),
-                PgValue::Int(info.corporation_id),
-                info.alliance_id.map_or(PgValue::Null, PgValue::Int),
-            ],
-        )
-        .await?;
-    let Some(row) = changed.first() else { return Ok(Vec::new()) };
+    Ok(Affiliation {
+        character_id: character,
+        corporation_id: CorporationId(info.corporation_id),
+        alliance_id: info.alliance_id,
+    })
+}
+
+/// After the character's corporation changed: the roles recorded for any other corporation are
+/// forgotten.
+pub async fn forget_other_roles(pg: &impl Postgres, affiliation: &Affiliation) -> Result<(), PgError> {
     pg.execute(
         "DELETE FROM character_roles WHERE character_id = $1 AND corporation_id <> $2",
-        &[PgValue::Int(character.0), PgValue::Int(info.corporation_id)],
+        &[PgValue::Int(affiliation.character_id.0), PgValue::Int(affiliation.corporation_id.0)],
     )
     .await?;
-    let PgValue::Uuid(user) = row.get(0)? else { return Err(PgError::RowShape("user_id".into()).into()) };
-    let outcome = hub_groups::reevaluate_user(pg, UserId(*user)).await?;
-    Ok(outcome.notify)
+    Ok(())
 }
 
 async fn store_wallet(pg: &impl Postgres, character: CharacterId, body: &[u8]) -> Result<(), SyncError> {
@@ -497,7 +494,7 @@ pub async fn record_status(
     pg: &impl Postgres,
     character: CharacterId,
     dataset: Dataset,
-    status: &str,
+    status: schedule::SyncStatus,
     message: Option<&str>,
     next_at_ms: Option<i64>,
 ) -> Result<(), PgError> {
@@ -509,7 +506,7 @@ pub async fn record_status(
         &[
             PgValue::Int(character.0),
             PgValue::Text(dataset.as_str().into()),
-            PgValue::Text(status.into()),
+            PgValue::Text(status.as_str().into()),
             message.map_or(PgValue::Null, |m| PgValue::Text(m.into())),
             next_at_ms.map_or(PgValue::Null, PgValue::Int),
         ],

@@ -1,6 +1,7 @@
 //! Reading synced data for the API: pages with filters. ISK travels as decimal strings and item
 //! ids as strings (both can exceed 2^53).
 
+use crate::schedule::SyncStatus;
 use hub_domain::CharacterId;
 use hub_ports::{PgError, PgValue, Postgres};
 use serde::Serialize;
@@ -9,8 +10,7 @@ use serde::Serialize;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DatasetStatus {
     pub dataset: String,
-    /// ok, unchanged, error, token_invalid, missing_scope.
-    pub status: String,
+    pub status: SyncStatus,
     pub message: Option<String>,
     pub last_sync_at_ms: Option<i64>,
     pub next_sync_at_ms: Option<i64>,
@@ -29,7 +29,8 @@ pub async fn sync_status(pg: &impl Postgres, character: CharacterId) -> Result<V
         .map(|r| {
             Ok(DatasetStatus {
                 dataset: r.text(0)?,
-                status: r.text(1)?,
+                status: SyncStatus::parse(&r.text(1)?)
+                    .ok_or_else(|| PgError::RowShape("an unknown sync status".into()))?,
                 message: r.opt_text(2)?,
                 last_sync_at_ms: r.get(3)?.as_i64(),
                 next_sync_at_ms: r.get(4)?.as_i64(),

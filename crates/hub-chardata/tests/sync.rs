@@ -1,9 +1,12 @@
 //! Syncing into a real, migrated Postgres, with ESI answers played by a fake `Fetch`.
 
-use hub_chardata::{read, sync, Dataset};
-use hub_domain::CharacterId;
+use hub_accounts::rpc::Accounts;
+use hub_chardata::{read, sync, Dataset, SyncError, Synced};
+use hub_domain::{CharacterId, Service};
 use hub_esi::{EsiError, Fetch, Fetched, Paged, Route, Source};
+use hub_groups::GroupRules;
 use hub_native::pg::{connect, TestDatabase};
+use hub_native::TestContext;
 use hub_ports::{OsRandom, PgValue, Postgres, Random};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -38,11 +41,41 @@ impl Fetch for FakeEsi {
     }
 }
 
+/// The eve-character-data worker's context, with the accounts and groups services it writes
+/// through served in-process.
+fn worker_context(pg: hub_postgres::pg::PgClient) -> TestContext {
+    let ctx = TestContext::new(Service::EveCharacterData, pg, 1_000);
+    ctx.serve::<Accounts, _, _>(|ctx, method, body| async move {
+        Accounts::dispatch(&hub_auth::AccountsService { ctx: &ctx }, &method, &body).await
+    });
+    ctx.serve::<GroupRules, _, _>(|ctx, method, body| async move {
+        GroupRules::dispatch(&hub_groups::GroupRulesService { ctx: &ctx }, &method, &body).await
+    });
+    ctx
+}
+
+/// Syncs one dataset as the character's object does: a new affiliation goes to the services.
+async fn sync_through(
+    ctx: &TestContext,
+    esi: &FakeEsi,
+    character: CharacterId,
+    token: Option<String>,
+    dataset: Dataset,
+) -> Result<Synced, SyncError> {
+    let pg = hub_app::Context::postgres(ctx).await.unwrap();
+    let synced = sync(esi, pg, character, token, dataset).await?;
+    if let Some(affiliation) = &synced.affiliation {
+        hub_chardata::object::apply_affiliation(ctx, pg, affiliation).await?;
+    }
+    Ok(synced)
+}
+
 #[tokio::test]
 #[allow(clippy::too_many_lines)] // one character's data, dataset after dataset
 async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships() {
     let db = TestDatabase::create().await;
     let pg = connect(&db.url).await.unwrap();
+    let ctx = worker_context(connect(&db.url).await.unwrap());
     let user = OsRandom.uuid_v4();
     pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(user)]).await.unwrap();
     pg.execute(
@@ -98,8 +131,13 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
         vec![r#"{"name":"Pilot","corporation_id":98000002,"alliance_id":99000001}"#.into()],
         true,
     );
-    let synced = sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    let synced = sync_through(&ctx, &esi, character, None, Dataset::Public).await.unwrap();
     assert!(synced.changed);
+    assert_eq!(
+        ctx.calls(),
+        ["accounts.record_affiliation", "group-rules.reevaluate_user"],
+        "written through their owners"
+    );
     let member = pg
         .query(
             "SELECT source FROM group_members WHERE group_id = $1 AND user_id = $2",
@@ -156,9 +194,16 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
     assert_eq!((unchanged.changed, unchanged.rows), (false, 0));
     assert_eq!(read::assets(&pg, character, None, None, 1, 0).await.unwrap().total, 1200);
 
-    hub_chardata::record_status(&pg, character, Dataset::Assets, "unchanged", None, Some(1_800_000_000_000))
-        .await
-        .unwrap();
+    hub_chardata::record_status(
+        &pg,
+        character,
+        Dataset::Assets,
+        hub_chardata::schedule::SyncStatus::Unchanged,
+        None,
+        Some(1_800_000_000_000),
+    )
+    .await
+    .unwrap();
     let status = read::sync_status(&pg, character).await.unwrap();
     assert_eq!((status[0].dataset.as_str(), status[0].next_sync_at_ms), ("assets", Some(1_800_000_000_000)));
 }
@@ -184,6 +229,7 @@ async fn roles_of(pg: &impl Postgres, character: i64) -> Option<(i64, Vec<String
 async fn roles_are_recorded_for_the_current_corporation_and_forgotten_when_it_changes() {
     let db = TestDatabase::create().await;
     let pg = connect(&db.url).await.unwrap();
+    let ctx = worker_context(connect(&db.url).await.unwrap());
     let user = OsRandom.uuid_v4();
     pg.execute("INSERT INTO users (id) VALUES ($1)", &[PgValue::Uuid(user)]).await.unwrap();
     pg.execute(
@@ -202,7 +248,7 @@ async fn roles_are_recorded_for_the_current_corporation_and_forgotten_when_it_ch
     assert_eq!(roles_of(&pg, 88).await, None);
 
     esi.set("/characters/88/", vec![r#"{"name":"Director","corporation_id":98000010}"#.into()], true);
-    sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    sync_through(&ctx, &esi, character, None, Dataset::Public).await.unwrap();
     let synced = sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();
     let fact = synced.roles.expect("recorded");
     assert_eq!(fact.corporation_id, 98_000_010);
@@ -217,7 +263,7 @@ async fn roles_are_recorded_for_the_current_corporation_and_forgotten_when_it_ch
 
     // The character moves: the old corporation's roles are forgotten at once.
     esi.set("/characters/88/", vec![r#"{"name":"Director","corporation_id":98000020}"#.into()], true);
-    sync(&esi, &pg, character, None, Dataset::Public).await.unwrap();
+    sync_through(&ctx, &esi, character, None, Dataset::Public).await.unwrap();
     assert_eq!(roles_of(&pg, 88).await, None, "roles of the old corporation give nothing");
     esi.set("/characters/88/roles/", vec![r#"{"roles":[]}"#.into()], true);
     sync(&esi, &pg, character, Some("t".into()), Dataset::Roles).await.unwrap();

@@ -6,21 +6,7 @@ use hub_domain::{CharacterId, UserId};
 use hub_ports::{PgError, PgRow, PgValue, Postgres};
 use serde::{Deserialize, Serialize};
 
-/// `GET /corporations/{id}/` as far as the hub needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicCorporation {
-    pub name: String,
-    pub ticker: String,
-    pub ceo_id: Option<i64>,
-    pub alliance_id: Option<i64>,
-    pub member_count: Option<i64>,
-}
-
-impl PublicCorporation {
-    pub fn parse(body: &[u8]) -> Result<Self, PgError> {
-        serde_json::from_slice(body).map_err(|e| PgError::RowShape(format!("unreadable corporation: {e}")))
-    }
-}
+pub use hub_esi::sync::PublicCorporation;
 
 /// Stores what ESI said about a corporation just now (also when it was unchanged: the sync time
 /// is what keeps its CEO fact fresh).

@@ -14,8 +14,11 @@
 #![forbid(unsafe_code)]
 #![allow(async_fn_in_trait)]
 
+pub mod api;
 pub mod corporations;
+pub mod object;
 pub mod rights;
+pub mod routes;
 
 use hub_domain::{CharacterId, UserId};
 use hub_esi::EsiError;
@@ -323,7 +326,8 @@ pub async fn sync_statuses(
         .map(|r| {
             Ok(CorporationDatasetStatus {
                 dataset: r.text(0)?,
-                status: r.text(1)?,
+                status: CorpSyncStatus::parse(&r.text(1)?)
+                    .ok_or_else(|| PgError::RowShape("an unknown corporation sync status".into()))?,
                 message: r.opt_text(2)?,
                 director_id: r.opt_int(3)?,
                 last_sync_at_ms: r.opt_int(4)?,
@@ -338,7 +342,7 @@ pub async fn sync_statuses(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CorporationDatasetStatus {
     pub dataset: String,
-    pub status: String,
+    pub status: CorpSyncStatus,
     pub message: Option<String>,
     pub director_id: Option<i64>,
     pub last_sync_at_ms: Option<i64>,
@@ -358,28 +362,52 @@ pub async fn store_members(pg: &impl Postgres, corporation: i64, members: &[i64]
     Ok(())
 }
 
-pub async fn members(
-    pg: &impl Postgres,
-    corporation: i64,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<i64>, i64), PgError> {
-    let rows = pg
-        .query(
-            "SELECT character_id, count(*) OVER () FROM corporation_members WHERE corporation_id = $1
-             ORDER BY character_id LIMIT $2 OFFSET $3",
-            &[PgValue::Int(corporation), PgValue::Int(limit), PgValue::Int(offset)],
-        )
-        .await?;
-    let total = rows.first().and_then(|r| r.get(1).ok()?.as_i64()).unwrap_or(0);
-    Ok((rows.iter().filter_map(|r| r.get(0).ok()?.as_i64()).collect(), total))
+/// How a corporation dataset's last sync ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum CorpSyncStatus {
+    /// New data was stored.
+    Ok,
+    /// ESI had nothing new.
+    Unchanged,
+    /// ESI's trouble (error limit, 5xx, timeouts): retried later, no director blamed.
+    Paused,
+    /// No director could read it.
+    NoDirector,
+    /// Something of ours failed; retried soon.
+    Error,
+}
+
+impl CorpSyncStatus {
+    pub const ALL: [CorpSyncStatus; 5] = [
+        CorpSyncStatus::Ok,
+        CorpSyncStatus::Unchanged,
+        CorpSyncStatus::Paused,
+        CorpSyncStatus::NoDirector,
+        CorpSyncStatus::Error,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CorpSyncStatus::Ok => "ok",
+            CorpSyncStatus::Unchanged => "unchanged",
+            CorpSyncStatus::Paused => "paused",
+            CorpSyncStatus::NoDirector => "no_director",
+            CorpSyncStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 pub async fn record_status(
     pg: &impl Postgres,
     corporation: i64,
     dataset: &str,
-    status: &str,
+    status: CorpSyncStatus,
     message: Option<&str>,
     director: Option<CharacterId>,
     next_at_ms: Option<i64>,
@@ -392,7 +420,7 @@ pub async fn record_status(
         &[
             PgValue::Int(corporation),
             PgValue::Text(dataset.into()),
-            PgValue::Text(status.into()),
+            PgValue::Text(status.as_str().into()),
             message.map_or(PgValue::Null, |m| PgValue::Text(m.into())),
             director.map_or(PgValue::Null, |d| PgValue::Int(d.0)),
             next_at_ms.map_or(PgValue::Null, PgValue::Int),
@@ -582,7 +610,7 @@ pub async fn store(
             ),
         };
         let corp = &corp;
-        hub_db::in_transaction(pg, |pg| async move {
+        hub_postgres::in_transaction(pg, |pg| async move {
             pg.execute(&format!("DELETE FROM {table} WHERE corporation_id = $1"), std::slice::from_ref(corp))
                 .await?;
             pg.execute(insert, &[corp.clone(), json]).await

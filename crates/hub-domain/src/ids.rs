@@ -65,6 +65,18 @@ eve_id!(
     CorporationId
 );
 
+/// A call about one character (to its token store, its sync object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CharacterRequest {
+    pub character_id: CharacterId,
+}
+
+/// A call about one corporation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorporationRequest {
+    pub corporation_id: CorporationId,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

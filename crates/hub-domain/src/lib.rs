@@ -4,11 +4,10 @@
 //! so that the same types build for wasm32 and for native tests.
 #![forbid(unsafe_code)]
 
-pub mod health;
 pub mod ids;
 pub mod notification;
 pub mod scopes;
 pub mod service;
 
-pub use ids::{CharacterId, CorporationId, UserId};
+pub use ids::{CharacterId, CharacterRequest, CorporationId, CorporationRequest, UserId};
 pub use service::Service;

@@ -31,6 +31,25 @@ impl Service {
         Service::Ui,
     ];
 
+    /// The worker that serves an API path: groups, notifications, character and corporation data
+    /// have their own; core the rest.
+    pub fn owning_api_path(path: &str) -> Service {
+        let under = |prefix: &str| {
+            path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+        };
+        if under("/api/groups") || under("/api/invitations") || under("/api/invite") {
+            Service::Groups
+        } else if under("/api/notifications") {
+            Service::Notifications
+        } else if under("/api/characters") {
+            Service::EveCharacterData
+        } else if under("/api/corporations") {
+            Service::EveCorporationData
+        } else {
+            Service::Core
+        }
+    }
+
     /// The worker's script name, as in its wrangler config.
     pub const fn name(self) -> &'static str {
         match self {
@@ -72,6 +91,18 @@ impl FromStr for Service {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn api_paths_go_to_their_owners() {
+        assert_eq!(Service::owning_api_path("/api/groups"), Service::Groups);
+        assert_eq!(Service::owning_api_path("/api/groups/x/join"), Service::Groups);
+        assert_eq!(Service::owning_api_path("/api/invite"), Service::Groups);
+        assert_eq!(Service::owning_api_path("/api/inviter"), Service::Core);
+        assert_eq!(Service::owning_api_path("/api/notifications/1/read"), Service::Notifications);
+        assert_eq!(Service::owning_api_path("/api/characters/1/wallet"), Service::EveCharacterData);
+        assert_eq!(Service::owning_api_path("/api/corporations"), Service::EveCorporationData);
+        assert_eq!(Service::owning_api_path("/api/users/me"), Service::Core);
+    }
     use super::*;
 
     #[test]

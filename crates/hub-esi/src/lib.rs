@@ -16,6 +16,8 @@
 pub mod breaker;
 pub mod cache;
 mod http_date;
+pub mod rpc;
+pub mod sync;
 
 pub use breaker::{ErrorBudget, LocalBreaker};
 pub use http_date::parse_http_date;
@@ -144,9 +146,7 @@ pub struct Paged {
 }
 
 /// Waiting between retries: `setTimeout` in workers, the tokio timer natively, the clock in tests.
-pub trait Sleep {
-    async fn sleep_ms(&self, ms: u64);
-}
+pub use hub_ports::Sleep;
 
 /// What a client did, for tests and benchmarks.
 #[derive(Debug, Default)]

@@ -2,8 +2,8 @@
 //! groups in it.
 
 use crate::{valid_description, valid_name, Caller, CategoryPermission, GroupError, Result};
-use hub_db::in_transaction;
 use hub_ports::{PgError, PgRow, PgValue, Postgres, Random};
+use hub_postgres::in_transaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -7,10 +7,10 @@ use crate::{
     valid_description, valid_name, Caller, CategoryPermission, GroupError, JoinMode, Outcome, Result, Role,
     Visibility,
 };
-use hub_db::in_transaction;
 use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_domain::UserId;
 use hub_ports::{PgError, PgValue, Postgres, Random};
+use hub_postgres::in_transaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -8,12 +8,15 @@
 //! - Operations that someone should hear about return [`NewNotification`]s; the caller delivers
 //!   them after the transaction committed.
 #![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
 
+pub mod api;
 mod categories;
 mod groups;
 mod listing;
 mod log;
 mod membership;
+mod routes;
 mod rows;
 mod rules;
 
@@ -31,6 +34,7 @@ pub use membership::{
     respond_invitation, revoke_invitation, revoke_invite_code, transfer_ownership, Invitation, InviteCode,
     JoinOutcome, JoinRequest, NewInviteCode,
 };
+pub use routes::{routes, GroupRules, GroupRulesService, UserRequest};
 pub use rules::{
     add_rule, list_rules, reevaluate_user, remove_rule, AffiliationKind, AffiliationRule, NewRule,
     RuleChange, RuleEffect,

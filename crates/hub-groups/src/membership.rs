@@ -5,10 +5,10 @@ use crate::log::record;
 use crate::rows::{load_group, load_group_unchecked, managers, ms, GroupRow};
 use crate::rules::eligible;
 use crate::{Caller, GroupError, JoinMode, Outcome, Result, Role, Visibility};
-use hub_db::in_transaction;
 use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_domain::UserId;
 use hub_ports::{Clock, PgError, PgRow, PgValue, Postgres, Random};
+use hub_postgres::in_transaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -11,10 +11,10 @@ use crate::log::record;
 use crate::membership::remove_membership;
 use crate::rows::{load_group, load_group_unchecked};
 use crate::{Caller, GroupError, Outcome, Result};
-use hub_db::in_transaction;
 use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_domain::UserId;
 use hub_ports::{PgError, PgRow, PgValue, Postgres, Random};
+use hub_postgres::in_transaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

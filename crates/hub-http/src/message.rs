@@ -246,7 +246,7 @@ mod tests {
         assert!(json_request(r#"{"name":"a","count":1}"#).json::<Body>().is_ok());
 
         let err = json_request("{not json").json::<Body>().unwrap_err();
-        assert_eq!((err.status, err.code), (400, "invalid_json"));
+        assert_eq!((err.status, err.code.as_ref()), (400, "invalid_json"));
         assert!(err.message.contains("not valid JSON"), "{}", err.message);
 
         let err = json_request(r#"{"name":"a","count":"one"}"#).json::<Body>().unwrap_err();

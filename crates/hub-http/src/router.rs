@@ -3,13 +3,11 @@
 //! Patterns are `/`-separated segments: literals, `:name` captures and a final `*name` that
 //! captures the rest of the path. The first registered route that matches wins.
 
+use crate::extract::{BoxFuture, Handler, Params, RequestParts};
 use crate::{ApiError, Method, Request, Response, DEFAULT_BODY_LIMIT};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
-type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, ApiError>>>>;
-type Handler<S> = Box<dyn Fn(Request, Params, Rc<S>) -> BoxFuture>;
+type ErasedHandler<C> = Box<dyn Fn(RequestParts<C>) -> BoxFuture>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -18,97 +16,91 @@ enum Segment {
     Rest(String),
 }
 
-/// Path captures of a matched route.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// A capture that the route pattern guarantees; a typo in the name is a 500, not a panic.
-    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name).ok_or_else(|| ApiError::internal(format!("route has no parameter `{name}`")))
-    }
-
-    /// Parses a capture, answering 400 (naming the parameter) when it does not parse.
-    pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<T, ApiError> {
-        let raw = self.required(name)?;
-        raw.parse().map_err(|_| ApiError::bad_request(format!("path parameter `{name}` is invalid: `{raw}`")))
-    }
-}
-
-struct Route<S> {
+struct Route<C> {
     method: Method,
+    pattern: String,
     segments: Vec<Segment>,
     body_limit: usize,
-    handler: Handler<S>,
+    handler: ErasedHandler<C>,
 }
 
-pub struct Router<S> {
-    routes: Vec<Route<S>>,
+/// Routes of one worker over its context `C`.
+pub struct Router<C> {
+    routes: Vec<Route<C>>,
 }
 
-impl<S: 'static> Default for Router<S> {
+impl<C: 'static> Default for Router<C> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<S: 'static> Router<S> {
+impl<C: 'static> Router<C> {
     pub fn new() -> Self {
         Self { routes: Vec::new() }
     }
 
-    /// Adds a route. `handler` is any `async fn(Request, Params, Rc<S>) -> Result<Response, ApiError>`.
+    /// Adds a route. `handler` is any `async fn` of extractors (see [`crate::extract`]).
     #[must_use]
-    pub fn route<F, Fut>(self, method: Method, pattern: &str, handler: F) -> Self
-    where
-        F: Fn(Request, Params, Rc<S>) -> Fut + 'static,
-        Fut: Future<Output = Result<Response, ApiError>> + 'static,
-    {
+    pub fn route<Args, H: Handler<C, Args>>(self, method: Method, pattern: &str, handler: H) -> Self {
         self.route_with_limit(method, pattern, DEFAULT_BODY_LIMIT, handler)
     }
 
     /// Like [`Router::route`] with a body limit other than [`DEFAULT_BODY_LIMIT`].
     #[must_use]
-    pub fn route_with_limit<F, Fut>(
+    pub fn route_with_limit<Args, H: Handler<C, Args>>(
         mut self,
         method: Method,
         pattern: &str,
         body_limit: usize,
-        handler: F,
-    ) -> Self
-    where
-        F: Fn(Request, Params, Rc<S>) -> Fut + 'static,
-        Fut: Future<Output = Result<Response, ApiError>> + 'static,
-    {
+        handler: H,
+    ) -> Self {
         self.routes.push(Route {
             method,
+            pattern: pattern.to_owned(),
             segments: parse_pattern(pattern),
             body_limit,
-            handler: Box::new(move |req, params, state| Box::pin(handler(req, params, state))),
+            handler: Box::new(move |parts| handler.call(parts)),
         });
         self
     }
 
     #[must_use]
-    pub fn get<F, Fut>(self, pattern: &str, handler: F) -> Self
-    where
-        F: Fn(Request, Params, Rc<S>) -> Fut + 'static,
-        Fut: Future<Output = Result<Response, ApiError>> + 'static,
-    {
+    pub fn get<Args, H: Handler<C, Args>>(self, pattern: &str, handler: H) -> Self {
         self.route(Method::Get, pattern, handler)
     }
 
     #[must_use]
-    pub fn post<F, Fut>(self, pattern: &str, handler: F) -> Self
-    where
-        F: Fn(Request, Params, Rc<S>) -> Fut + 'static,
-        Fut: Future<Output = Result<Response, ApiError>> + 'static,
-    {
+    pub fn post<Args, H: Handler<C, Args>>(self, pattern: &str, handler: H) -> Self {
         self.route(Method::Post, pattern, handler)
+    }
+
+    #[must_use]
+    pub fn patch<Args, H: Handler<C, Args>>(self, pattern: &str, handler: H) -> Self {
+        self.route(Method::Patch, pattern, handler)
+    }
+
+    #[must_use]
+    pub fn put<Args, H: Handler<C, Args>>(self, pattern: &str, handler: H) -> Self {
+        self.route(Method::Put, pattern, handler)
+    }
+
+    #[must_use]
+    pub fn delete<Args, H: Handler<C, Args>>(self, pattern: &str, handler: H) -> Self {
+        self.route(Method::Delete, pattern, handler)
+    }
+
+    /// Appends every route of `other` (a domain crate's routes mounted by a worker).
+    #[must_use]
+    pub fn merge(mut self, other: Router<C>) -> Self {
+        self.routes.extend(other.routes);
+        self
+    }
+
+    /// Every route as `(method, pattern)`, in matching order: tests walk them (every state-changing
+    /// route refuses a request without the CSRF token).
+    pub fn routes(&self) -> impl Iterator<Item = (Method, &str)> {
+        self.routes.iter().map(|r| (r.method, r.pattern.as_str()))
     }
 
     /// The body limit of the route that would serve `method path`, so adapters can refuse an
@@ -122,14 +114,14 @@ impl<S: 'static> Router<S> {
     }
 
     /// Routes one request. Never fails: every error becomes its JSON response.
-    pub async fn handle(&self, req: Request, state: Rc<S>) -> Response {
-        match self.dispatch(req, state).await {
+    pub async fn handle(&self, req: Request, ctx: Rc<C>) -> Response {
+        match self.dispatch(req, ctx).await {
             Ok(resp) => resp,
             Err(err) => err.into_response(),
         }
     }
 
-    async fn dispatch(&self, req: Request, state: Rc<S>) -> Result<Response, ApiError> {
+    async fn dispatch(&self, req: Request, ctx: Rc<C>) -> Result<Response, ApiError> {
         let parts: Vec<&str> = split_path(&req.path).collect();
         let mut allowed: Vec<&'static str> = Vec::new();
         for route in &self.routes {
@@ -143,7 +135,8 @@ impl<S: 'static> Router<S> {
             if req.body.len() > route.body_limit {
                 return Err(ApiError::payload_too_large(route.body_limit));
             }
-            return (route.handler)(req, params, state).await;
+            drop(parts);
+            return (route.handler)(RequestParts { request: req, params, ctx }).await;
         }
         if allowed.is_empty() {
             Err(ApiError::not_found(format!("no route for {} {}", req.method.as_str(), req.path)))
@@ -183,7 +176,7 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<Params> {
         match segment {
             Segment::Rest(name) => {
                 params.push((name.clone(), parts.get(i..).unwrap_or(&[]).join("/")));
-                return Some(Params(params));
+                return Some(Params::new(params));
             }
             Segment::Literal(lit) => {
                 if parts.get(i) != Some(&lit.as_str()) {
@@ -193,30 +186,29 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<Params> {
             Segment::Capture(name) => params.push((name.clone(), (*parts.get(i)?).to_owned())),
         }
     }
-    (segments.len() == parts.len()).then_some(Params(params))
+    (segments.len() == parts.len()).then_some(Params::new(params))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::{Ctx, Json, Path};
     use futures::executor::block_on;
 
     struct State {
         greeting: &'static str,
     }
 
-    async fn hello(_req: Request, params: Params, state: Rc<State>) -> Result<Response, ApiError> {
-        let id: i64 = params.parse("id")?;
-        Response::json(200, &serde_json::json!({"greeting": state.greeting, "id": id}))
+    async fn hello(ctx: Ctx<State>, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, ApiError> {
+        Ok(Json(serde_json::json!({"greeting": ctx.greeting, "id": id})))
     }
 
-    async fn echo(req: Request, _params: Params, _state: Rc<State>) -> Result<Response, ApiError> {
-        let value: serde_json::Value = req.json()?;
+    async fn echo(Json(value): Json<serde_json::Value>) -> Result<Response, ApiError> {
         Response::json(201, &value)
     }
 
-    async fn rest(_req: Request, params: Params, _state: Rc<State>) -> Result<Response, ApiError> {
-        Response::json(200, &params.get("rest"))
+    async fn rest(Path(rest): Path<String>) -> Result<Json<String>, ApiError> {
+        Ok(Json(rest))
     }
 
     fn router() -> Router<State> {
@@ -240,6 +232,12 @@ mod tests {
         assert_eq!(status, 200);
         let (_, body) = call(Request::new(Method::Get, "/files/a/b/c.txt"));
         assert_eq!(body, "a/b/c.txt");
+        let router = router();
+        let listed: Vec<(Method, &str)> = router.routes().collect();
+        assert_eq!(
+            listed,
+            [(Method::Get, "/hello/:id"), (Method::Post, "/echo"), (Method::Get, "/files/*rest")]
+        );
     }
 
     #[test]
@@ -255,7 +253,7 @@ mod tests {
 
         let (status, body) = call(Request::new(Method::Get, "/hello/abc"));
         assert_eq!(status, 400);
-        assert!(body["message"].as_str().unwrap().contains("`id`"));
+        assert!(body["message"].as_str().unwrap().contains("`id`"), "{body}");
     }
 
     #[test]

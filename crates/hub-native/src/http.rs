@@ -9,8 +9,10 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     pub fn new(timeout: Duration) -> Self {
+        // Redirects are returned, never followed: as the workerd adapter does (conformance suite).
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a TLS-less reqwest client always builds");
         Self { client }

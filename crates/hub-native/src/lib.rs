@@ -1,11 +1,13 @@
 //! Native adapters of the ports, for tests and tools. Never linked into a worker.
 #![forbid(unsafe_code)]
 
+pub mod context;
 pub mod http;
 pub mod migrate;
 pub mod pg;
 mod sqlite;
 
+pub use context::TestContext;
 pub use sqlite::SqliteStorage;
 
 use hub_ports::Clock;

@@ -1,7 +1,7 @@
 //! Native Postgres connections and throwaway test databases.
 
-use hub_db::pg::PgClient;
 use hub_ports::PgError;
+use hub_postgres::pg::PgClient;
 
 /// Connects over TCP and drives the connection on the current tokio runtime.
 pub async fn connect(database_url: &str) -> Result<PgClient, PgError> {
@@ -86,12 +86,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn migrated_database_answers_the_health_query() {
+    async fn a_migrated_database_migrates_to_nothing_more() {
         let db = TestDatabase::create().await;
-        let client = connect(&db.url).await.unwrap();
-        let facts = hub_db::health::database_facts(&client).await.unwrap();
-        assert!(facts.schema_version >= 1);
-        // A second run applies nothing.
         assert_eq!(crate::migrate::run(&db.url, &crate::migrate::migrations_dir()).await.unwrap(), 0);
     }
 }

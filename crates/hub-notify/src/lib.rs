@@ -10,6 +10,15 @@
 //!   close, no new socket of it is accepted, and nothing is sent to one that is still open, even
 //!   after the object hibernated ([`SocketSession::may_receive`]).
 #![forbid(unsafe_code)]
+#![allow(async_fn_in_trait)]
+
+pub mod api;
+pub mod object;
+pub mod routes;
+pub mod rpc;
+
+pub use routes::routes;
+pub use rpc::{deliver, Inbox, Notifications, NotificationsHandler};
 
 use hub_domain::notification::{NewNotification, NotificationKind};
 use hub_ports::{SqlError, SqlStorage, SqlValue};
@@ -264,7 +273,7 @@ pub fn list(
         ),
         &[
             SqlValue::Integer(i64::from(unread_only)),
-            SqlValue::Integer(before_id.unwrap_or(i64::MAX)),
+            SqlValue::Integer(before_id.unwrap_or(hub_ports::sql::MAX_SAFE_INTEGER)),
             SqlValue::Integer(limit),
         ],
     )?)?;

@@ -50,16 +50,36 @@ pub trait HttpTransport {
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError>;
 }
 
-/// An in-memory transport for tests: answers from a script, in order, and records every request.
-#[derive(Debug, Default)]
+type Responder = Box<dyn Fn(&OutboundRequest) -> Result<OutboundResponse, TransportError>>;
+
+/// An in-memory transport for tests: answers from a script, in order, or from a responder, and
+/// records every request.
+#[derive(Default)]
 pub struct ScriptedTransport {
     answers: std::cell::RefCell<std::collections::VecDeque<Result<OutboundResponse, TransportError>>>,
+    responder: Option<Responder>,
     requests: std::cell::RefCell<Vec<OutboundRequest>>,
+}
+
+impl std::fmt::Debug for ScriptedTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptedTransport")
+            .field("requests", &self.requests.borrow().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ScriptedTransport {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A transport that answers every request with `respond` (a peer played in process); queued
+    /// answers still come first.
+    pub fn responder(
+        respond: impl Fn(&OutboundRequest) -> Result<OutboundResponse, TransportError> + 'static,
+    ) -> Self {
+        Self { responder: Some(Box::new(respond)), ..Self::default() }
     }
 
     /// Queues the next answer.
@@ -75,11 +95,14 @@ impl ScriptedTransport {
 
 impl HttpTransport for ScriptedTransport {
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError> {
+        let queued = self.answers.borrow_mut().pop_front();
+        let answer = match (queued, &self.responder) {
+            (Some(answer), _) => answer,
+            (None, Some(respond)) => respond(&request),
+            (None, None) => Err(TransportError::Connect("the script has no more answers".into())),
+        };
         self.requests.borrow_mut().push(request);
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| Err(TransportError::Connect("the script has no more answers".into())))
+        answer
     }
 }
 

@@ -1,6 +1,6 @@
 //! Ports: the small interfaces through which domain logic touches the outside world.
 //!
-//! Every port builds for wasm32 and native. Adapters for the Workers runtime live in `hub-worker`,
+//! Every port builds for wasm32 and native. Adapters for the Workers runtime live in `hub-workerd`,
 //! native ones in `hub-native`, and in-memory ones here, beside the port. This crate must never
 //! depend on `worker`, `sqlx` or `tokio-postgres`.
 //!
@@ -12,10 +12,14 @@ pub mod clock;
 pub mod http;
 pub mod postgres;
 pub mod random;
+pub mod sleep;
+pub mod sockets;
 pub mod sql;
 
 pub use clock::{Clock, ManualClock};
 pub use http::{HttpTransport, OutboundRequest, OutboundResponse, ScriptedTransport, TransportError};
 pub use postgres::{PgError, PgRow, PgValue, Postgres};
 pub use random::{OsRandom, Random, SeededRandom};
+pub use sleep::Sleep;
+pub use sockets::{RecordingSockets, Sockets};
 pub use sql::{SqlError, SqlStorage, SqlValue};

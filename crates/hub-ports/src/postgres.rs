@@ -1,4 +1,4 @@
-//! Postgres as a port. The one adapter, over `tokio_postgres::Client`, lives in `hub-db::pg` behind
+//! Postgres as a port. The one adapter, over `tokio_postgres::Client`, lives in `hub-postgres::pg` behind
 //! the `tokio-postgres` feature: in workers it runs over a Hyperdrive socket, natively over TCP.
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,4 +109,14 @@ pub trait Postgres {
 
     /// Runs one statement and returns the number of rows it changed.
     async fn execute(&self, sql: &str, params: &[PgValue]) -> Result<u64, PgError>;
+}
+
+impl<P: Postgres + ?Sized> Postgres for &P {
+    async fn query(&self, sql: &str, params: &[PgValue]) -> Result<Vec<PgRow>, PgError> {
+        (**self).query(sql, params).await
+    }
+
+    async fn execute(&self, sql: &str, params: &[PgValue]) -> Result<u64, PgError> {
+        (**self).execute(sql, params).await
+    }
 }

@@ -1,6 +1,6 @@
 //! Durable Object SQLite storage as a port. The runtime's `ctx.storage.sql.exec` is synchronous,
-//! and so is this trait. Adapters: `hub-worker` (workerd) and `hub-native` (rusqlite); both run
-//! [`conformance::run`].
+//! and so is this trait. Adapters: `hub-workerd` (workerd) and `hub-native` (rusqlite); both pass
+//! `hub_conformance::sql`.
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
@@ -64,48 +64,19 @@ impl<S: SqlStorage + ?Sized> SqlStorage for &S {
     }
 }
 
-/// The behaviour every `SqlStorage` adapter must show. Adapters call `run` from their own tests.
-pub mod conformance {
-    use super::{SqlStorage, SqlValue};
+/// The largest integer the port carries: Durable Object SQLite's values cross JavaScript as
+/// numbers, exact only up to 2^53 - 1.
+pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 
-    /// Panics with a description of the first behaviour the adapter gets wrong.
-    pub fn run(storage: &impl SqlStorage) {
-        storage
-            .exec(
-                "CREATE TABLE IF NOT EXISTS conformance (id INTEGER PRIMARY KEY, name TEXT, data BLOB, score REAL)",
-                &[],
-            )
-            .expect("create table");
-        let inserted = storage
-            .exec(
-                "INSERT INTO conformance (id, name, data, score) VALUES (?, ?, ?, ?) RETURNING id",
-                &[
-                    SqlValue::Integer(9_007_199_254_740_991),
-                    SqlValue::Text("ünïcode".into()),
-                    SqlValue::Blob(vec![0, 1, 255]),
-                    SqlValue::Real(1.5),
-                ],
-            )
-            .expect("insert");
-        assert_eq!(inserted, vec![vec![SqlValue::Integer(9_007_199_254_740_991)]]);
-        let rows = storage
-            .exec(
-                "SELECT id, name, data, score, NULL FROM conformance WHERE id = ?",
-                &[SqlValue::Integer(9_007_199_254_740_991)],
-            )
-            .expect("select");
-        assert_eq!(
-            rows,
-            vec![vec![
-                SqlValue::Integer(9_007_199_254_740_991),
-                SqlValue::Text("ünïcode".into()),
-                SqlValue::Blob(vec![0, 1, 255]),
-                SqlValue::Real(1.5),
-                SqlValue::Null,
-            ]]
-        );
-        assert!(storage.exec("SELECT * FROM no_such_table", &[]).is_err(), "bad SQL must be an error");
-        assert!(storage.exec("SELECT id FROM conformance WHERE id = -1", &[]).expect("empty").is_empty());
-        storage.exec("DROP TABLE conformance", &[]).expect("drop");
+/// Refuses integer parameters beyond ±[`MAX_SAFE_INTEGER`]: every adapter does, so none rounds.
+pub fn check_safe_integers(params: &[SqlValue]) -> Result<(), SqlError> {
+    match params
+        .iter()
+        .find(|p| matches!(p, SqlValue::Integer(v) if v.unsigned_abs() > MAX_SAFE_INTEGER.unsigned_abs()))
+    {
+        Some(SqlValue::Integer(v)) => {
+            Err(SqlError::Statement(format!("the integer {v} is beyond ±2^53 and cannot be stored exactly")))
+        }
+        _ => Ok(()),
     }
 }

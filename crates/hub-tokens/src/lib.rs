@@ -19,13 +19,16 @@
 #![forbid(unsafe_code)]
 #![allow(async_fn_in_trait)]
 
+pub mod object;
+pub mod rpc;
 mod single_flight;
 
+pub use rpc::{codes, token_error};
 pub use single_flight::SingleFlight;
 
-use hub_auth::oauth::{self, ClientConfig, TokenError as OAuthError};
 use hub_domain::CharacterId;
 use hub_ports::{Clock, HttpTransport, Random, SqlError, SqlStorage, SqlValue};
+use hub_sso::client::{self as oauth, ClientConfig, TokenError as OAuthError};
 use hub_vault::{Aad, Keyring, VaultError};
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,7 @@
 use e2e::api::{connect_socket, next_message, User};
 use e2e::login::{login_as, Pilot};
 use e2e::Stack;
-use hub_auth::session::{self, ClientInfo, SessionPolicy};
+use hub_accounts::session::{self, ClientInfo, SessionPolicy};
 use hub_domain::UserId;
 use hub_groups::{Caller, GroupFilter};
 use hub_native::SystemClock;

@@ -192,7 +192,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port").port()
 }
 
@@ -352,32 +352,11 @@ impl Stack {
     }
 
     async fn launch(&mut self) {
-        use std::os::unix::process::CommandExt;
-        let root = repo_root();
         let configs = self.write_configs();
-        let wrangler =
-            std::env::var("WRANGLER").unwrap_or_else(|_| root.join("scripts/wrangler").display().to_string());
-        let log = File::options().create(true).append(true).open(self.log_path()).expect("log file");
-        let mut cmd = Command::new(wrangler);
-        cmd.current_dir(&root).arg("dev");
-        for config in CONFIGS {
-            cmd.arg("-c").arg(configs.join(format!("{config}.toml")));
-        }
-        cmd.args(["--ip", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
-            .arg("--inspector-port")
-            .arg(free_port().to_string())
-            .arg("--persist-to")
-            .arg(self.work_dir.join("state"))
-            .arg("--show-interactive-dev-session=false")
-            .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE", &self.database.url)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .process_group(0);
-        self.child = Some(cmd.spawn().expect("spawning wrangler (run the suite through `just test`)"));
+        let configs: Vec<PathBuf> = CONFIGS.iter().map(|c| configs.join(format!("{c}.toml"))).collect();
+        let state = self.work_dir.join("state");
+        let child = spawn_wrangler(&configs, self.port, &state, &self.database.url, &self.log_path());
+        self.child = Some(child);
         self.base_url = format!("http://127.0.0.1:{}", self.port);
         self.wait_ready().await;
     }
@@ -413,20 +392,56 @@ impl Stack {
     }
 
     fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
-        let Ok(pid) = i32::try_from(child.id()) else { return };
-        // The whole process group: wrangler and the workerd it started.
-        signal_group(pid, libc::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if let Some(mut child) = self.child.take() {
+            stop_group(&mut child);
         }
-        signal_group(pid, libc::SIGKILL);
-        let _ = child.wait();
     }
+}
+
+/// Starts `wrangler dev` with `configs` (the first one listens on `port`), Durable Object state
+/// under `state`, Hyperdrive pointed at `database_url` and its output in `log`, in a process group
+/// of its own (see [`stop_group`]).
+pub fn spawn_wrangler(configs: &[PathBuf], port: u16, state: &Path, database_url: &str, log: &Path) -> Child {
+    use std::os::unix::process::CommandExt;
+    let root = repo_root();
+    let wrangler =
+        std::env::var("WRANGLER").unwrap_or_else(|_| root.join("scripts/wrangler").display().to_string());
+    let log = File::options().create(true).append(true).open(log).expect("log file");
+    let mut cmd = Command::new(wrangler);
+    cmd.current_dir(&root).arg("dev");
+    for config in configs {
+        cmd.arg("-c").arg(config);
+    }
+    cmd.args(["--ip", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--inspector-port")
+        .arg(free_port().to_string())
+        .arg("--persist-to")
+        .arg(state)
+        .arg("--show-interactive-dev-session=false")
+        .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE", database_url)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .process_group(0);
+    cmd.spawn().expect("spawning wrangler (run the suite through `just test`)")
+}
+
+/// Stops a process started by [`spawn_wrangler`] and the workerd it started: its whole group.
+pub fn stop_group(child: &mut Child) {
+    let Ok(pid) = i32::try_from(child.id()) else { return };
+    signal_group(pid, libc::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal_group(pid, libc::SIGKILL);
+    let _ = child.wait();
 }
 
 #[allow(unsafe_code)]

@@ -258,6 +258,32 @@ async fn every_state_changing_route_needs_the_csrf_token() {
     }
     // The session still works: nothing above ended it.
     assert_eq!(admin.get("/api/users/me").await.0, 200);
+
+    // The services' own interfaces (`/rpc/*`: the accounts service records audit entries and
+    // affiliations) are reachable only over service bindings, never through the public worker.
+    let entry = json!({ "action": "site_admin_granted", "user_id": null, "actor_user_id": null,
+        "character_id": null, "detail": { "forged": true }, "ip": null });
+    for path in [
+        "/rpc/accounts/audit",
+        "/api/rpc/accounts/audit",
+        "/api/%2e%2e/rpc/accounts/audit",
+        "/rpc/group-rules/reevaluate_user",
+    ] {
+        let resp = stack
+            .http
+            .post(stack.url(path))
+            .header(reqwest::header::COOKIE, &cookie)
+            .json(&entry)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        assert!(matches!(status, 404 | 405), "{path}: {status}");
+    }
+    let audit = admin.get("/api/admin/audit?limit=200").await.1;
+    let forged =
+        audit["entries"].as_array().unwrap().iter().filter(|e| e["detail"]["forged"] == true).count();
+    assert_eq!(forged, 0, "no entry was written through the public worker: {audit}");
 }
 
 #[tokio::test]

@@ -1,15 +1,20 @@
-//! The eve-static-data worker: The EVE static data (SDE) API.
-//!
-//! Thin glue only: routes come from `hub-http`, logic from the shared crates.
+//! The eve-static-data worker: a shell until the SDE importer and name lookups are built (its routes answer
+//! 404 and only its health checks run).
 
 use hub_domain::Service;
+use hub_health::HealthChecks;
 use hub_http::Router;
-use hub_worker::{bindings, health, AppState};
+use hub_rpc::bindings;
+use hub_worker::WorkerContext;
 
 const SERVICE: Service = Service::EveStaticData;
 
-fn router() -> Router<AppState> {
-    health::routes(SERVICE, Some(bindings::EVE_STATIC_DATA), &[])
+fn router() -> Router<WorkerContext> {
+    hub_health::routes(HealthChecks {
+        service: SERVICE,
+        own_object: Some(bindings::EVE_STATIC_DATA),
+        dependencies: &[],
+    })
 }
 
 hub_worker::worker_entry!(SERVICE, router);

@@ -2,7 +2,7 @@
 import type { DatasetRunView } from "./DatasetRunView";
 
 /**
- * `POST /api/characters/:id/sync` and `POST /api/corporations/:id/sync`, and the objects' `sync_now`:
- * how each dataset went.
+ * `POST /api/characters/:id/sync` and `POST /api/corporations/:id/sync`, and the objects'
+ * `sync_now`: how each dataset went.
  */
 export type SyncRunReport = { datasets: Array<DatasetRunView>, };
