@@ -2,6 +2,8 @@
 // browser, the CSRF token on every state-changing request, and errors as `ApiError` carrying the
 // server's `{"error", "message"}`.
 
+import type { AnyEndpoint, AnyNavigation, ArgsOf, QueryParams, RequestArgs, ResponseOf } from "./endpoint";
+import { endpoints } from "./endpoints";
 import type { ApiErrorBody } from "./types";
 
 export class ApiError extends Error {
@@ -15,8 +17,6 @@ export class ApiError extends Error {
     this.code = code;
   }
 }
-
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;
@@ -80,24 +80,41 @@ export interface RequestOptions {
   quiet401?: boolean;
 }
 
-export async function request<T>(
-  method: Method,
-  path: string,
-  body?: unknown,
-  options: RequestOptions = {},
-): Promise<T> {
+/** The path with its `:name` parameters filled in, and the query string. */
+function urlOf(path: string, args: RequestArgs): string {
+  const filled = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
+    const value = args.params?.[name];
+    if (value === undefined) throw new Error(`${path}: no value for :${name}`);
+    return encodeURIComponent(String(value));
+  });
+  return filled + (args.query ? query(args.query) : "");
+}
+
+/**
+ * Sends one request to `endpoint` and answers with its response. Pages do not call this: they read
+ * through the query cache (`useApiQuery`) and write through `mutate`, which also refreshes what the
+ * write made stale (lib/query.ts).
+ */
+export function send<E extends AnyEndpoint>(
+  endpoint: E,
+  args: NoInfer<ArgsOf<E>>,
+  options?: RequestOptions,
+): Promise<ResponseOf<E>>;
+// The response is the server's JSON, trusted to have the endpoint's type: both come from the Rust
+// types (ts-rs), and `just test` fails when the generated ones drift.
+export async function send(endpoint: AnyEndpoint, args: RequestArgs, options: RequestOptions = {}): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
-  const init: RequestInit = { method, headers, credentials: "same-origin", signal: options.signal };
-  const mutating = method !== "GET";
+  const init: RequestInit = { method: endpoint.method, headers, credentials: "same-origin", signal: options.signal };
+  const mutating = endpoint.method !== "GET";
   if (mutating) {
     headers["content-type"] = "application/json";
     if (csrfToken) headers["x-csrf-token"] = csrfToken;
-    init.body = JSON.stringify(body ?? {});
+    init.body = JSON.stringify(args.body ?? {});
     setBusy(1);
   }
   let response: Response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(urlOf(endpoint.path, args), init);
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, "network", describeStatus(0));
@@ -109,20 +126,19 @@ export async function request<T>(
     if (response.status === 401 && !options.quiet401) onUnauthorized?.();
     throw error;
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return undefined;
   const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return text ? JSON.parse(text) : undefined;
 }
 
-export const api = {
-  get: <T>(path: string, options?: RequestOptions) => request<T>("GET", path, undefined, options),
-  post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, body, options),
-  patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
-  del: <T = void>(path: string, options?: RequestOptions) => request<T>("DELETE", path, {}, options),
-};
+/** The URL of an address the browser opens itself (an SSO step, the notification socket). */
+export function href<E extends AnyNavigation>(page: E, args: NoInfer<ArgsOf<E>>): string;
+export function href(page: AnyNavigation, args: RequestArgs): string {
+  return urlOf(page.path, args);
+}
 
 /** A query string from the defined values, with a leading `?` (or empty). */
-export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+export function query(params: QueryParams): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
@@ -140,12 +156,12 @@ export function errorMessage(error: unknown): string {
 
 /** Where the browser goes to log in, coming back to `returnTo` (a same-origin path). */
 export function loginUrl(returnTo = "/"): string {
-  return `/api/auth/login/start${query({ return_to: safePath(returnTo) })}`;
+  return href(endpoints.login, { query: { return_to: safePath(returnTo) } });
 }
 
 /** Where the browser goes to link (or re-authorize) a character. */
 export function linkCharacterUrl(returnTo = "/"): string {
-  return `/api/auth/character/start${query({ return_to: safePath(returnTo) })}`;
+  return href(endpoints.linkCharacter, { query: { return_to: safePath(returnTo) } });
 }
 
 /**
@@ -153,7 +169,7 @@ export function linkCharacterUrl(returnTo = "/"): string {
  * the corporation's. The SSO must come back with that character.
  */
 export function grantUrl(characterId: number, scopes: "character_data" | "corporation_data", returnTo = "/"): string {
-  return `/api/auth/character/${characterId}/grant${query({ scopes, return_to: safePath(returnTo) })}`;
+  return href(endpoints.grant, { params: { characterId }, query: { scopes, return_to: safePath(returnTo) } });
 }
 
 /** The scopes "grant data access" adds: the character's wallet, assets, skills and orders. */

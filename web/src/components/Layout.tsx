@@ -8,7 +8,7 @@ import { useDisclosure } from "../lib/hooks";
 import { notificationHref, useNotifications } from "../lib/notifications";
 import { Link, NavLink, navigate, useLocation } from "../lib/router";
 import { useMe, useSession } from "../lib/session";
-import { useToast } from "./Toasts";
+import { useAction } from "../lib/useAction";
 import { Icon, Logo } from "./Icon";
 import { Portrait, Spinner, Time } from "./ui";
 
@@ -112,23 +112,22 @@ function ProgressBar() {
 function AccountMenu() {
   const me = useMe();
   const { logout } = useSession();
-  const toast = useToast();
   const container = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const [open, setOpen] = useDisclosure(container, button);
-  const [leaving, setLeaving] = useState(false);
+  const { busy, run } = useAction<"logout">();
+  const leaving = busy === "logout";
   const primary = me.user.characters.find((c) => c.is_primary) ?? me.user.characters[0];
 
-  const onLogout = async () => {
-    setLeaving(true);
-    try {
-      await logout();
-      navigate("/", { replace: true });
-    } catch (e) {
-      setLeaving(false);
-      toast({ kind: "error", title: "Logging out failed", body: errorMessage(e) });
-    }
-  };
+  const onLogout = () =>
+    run(
+      "logout",
+      async () => {
+        await logout();
+        navigate("/", { replace: true });
+      },
+      { failure: "Logging out failed" },
+    );
 
   return (
     <div className="menu" ref={container}>
@@ -174,11 +173,11 @@ function AccountMenu() {
 
 function Bell() {
   const { unreadCount, status, recent, recentError, loadRecent, markRead, markAllRead } = useNotifications();
-  const toast = useToast();
   const container = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const [open, setOpen] = useDisclosure(container, button);
-  const [marking, setMarking] = useState(false);
+  const { busy, run } = useAction<"all">();
+  const marking = busy === "all";
 
   useEffect(() => {
     if (open) void loadRecent();
@@ -193,16 +192,7 @@ function Bell() {
     navigate(notificationHref(n));
   };
 
-  const readAll = async () => {
-    setMarking(true);
-    try {
-      await markAllRead();
-    } catch (e) {
-      toast({ kind: "error", title: "Could not mark notifications read", body: errorMessage(e) });
-    } finally {
-      setMarking(false);
-    }
-  };
+  const readAll = () => run("all", markAllRead, { failure: "Could not mark notifications read" });
 
   return (
     <div className="menu" ref={container}>

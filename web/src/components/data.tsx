@@ -139,8 +139,9 @@ export function SideToggle({ value, onChange, label }: { value: Side; onChange: 
   );
 }
 
-export function sideParam(side: Side): string | undefined {
-  return side === "buy" ? "true" : side === "sell" ? "false" : undefined;
+/** The API's `buy` filter for a side (absent for all). */
+export function sideParam(side: Side): boolean | undefined {
+  return side === "buy" ? true : side === "sell" ? false : undefined;
 }
 
 export function parseSide(text: string | null): Side {

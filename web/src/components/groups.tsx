@@ -1,30 +1,28 @@
 // Pieces shared by the group pages: badges, the join/request/leave actions, group cards, and the
 // dialogs that create groups and categories.
 
-import { useCallback, useEffect, useState } from "react";
-import { api, errorMessage } from "../api/client";
+import { useState } from "react";
+import { errorMessage } from "../api/client";
+import { endpoints } from "../api/endpoints";
 import type {
   Category,
-  CategoryPatch,
   CategoryPermission,
   GroupDetail,
   GroupView,
   JoinMode,
-  JoinOutcome,
-  JoinRequest,
-  JoinRequestBody,
   Member,
-  MembersPage,
   NewCategory,
   NewGroup,
   Visibility,
 } from "../api/types";
 import { plural } from "../lib/format";
+import { mutate, useApiInfiniteQuery } from "../lib/query";
 import { Link, navigate } from "../lib/router";
+import { useAction } from "../lib/useAction";
 import { Dialog, useConfirm } from "./Dialog";
 import { Icon } from "./Icon";
-import { useToast } from "./Toasts";
 import { Alert, Badge, Button, RadioCards, SelectField, TextArea, TextField } from "./ui";
+import "../styles/groups.css";
 
 export const JOIN_MODES: { value: JoinMode; label: string; description: string }[] = [
   { value: "open", label: "Open", description: "Anyone who can see it joins at once." },
@@ -60,41 +58,15 @@ export function GroupBadges({ group }: { group: GroupView }) {
 }
 
 /**
- * Join requests this tab just sent, by group id, until the listing (which carries
- * `pending_request_id`) is reloaded.
- */
-const sentRequests = new Map<string, string>();
-
-/**
  * The caller's way in or out of a group: join (open), request (approval), accept an invitation,
- * or leave (with confirmation). `onChanged` runs after the server agreed.
+ * or leave (with confirmation). The group's lists and pages refresh once the server agreed.
  */
-export function GroupActions({
-  group,
-  onChanged,
-  compact = false,
-}: {
-  group: GroupView | GroupDetail;
-  onChanged: () => void;
-  compact?: boolean;
-}) {
+export function GroupActions({ group, compact = false }: { group: GroupView | GroupDetail; compact?: boolean }) {
   const confirm = useConfirm();
-  const toast = useToast();
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction<"leave" | "withdraw" | "join">();
   const [requesting, setRequesting] = useState(false);
   const size = compact ? "sm" : "md";
-
-  const run = async (work: () => Promise<void>, failure: string) => {
-    setBusy(true);
-    try {
-      await work();
-      onChanged();
-    } catch (e) {
-      toast({ kind: "error", title: failure, body: errorMessage(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const params = { groupId: group.id };
 
   if (group.visibility === "system") {
     return group.is_member ? <span className="muted small">Membership managed by rules</span> : null;
@@ -118,10 +90,10 @@ export function GroupActions({
         danger: true,
       });
       if (!ok) return;
-      await run(async () => {
-        await api.post(`/api/groups/${group.id}/leave`);
-        toast({ kind: "success", title: `You left ${group.name}` });
-      }, `Could not leave ${group.name}`);
+      await run("leave", () => mutate(endpoints.leaveGroup, { params }), {
+        success: `You left ${group.name}`,
+        failure: `Could not leave ${group.name}`,
+      });
     };
     return (
       <Button
@@ -130,7 +102,7 @@ export function GroupActions({
         className="btn--danger-text"
         icon="logout"
         onClick={leave}
-        busy={busy}
+        busy={busy !== null}
         busyLabel="Leaving…"
         aria-label={`Leave ${group.name}`}
       >
@@ -147,7 +119,7 @@ export function GroupActions({
     );
   }
   if (group.has_pending_request) {
-    const requestId = group.pending_request_id ?? sentRequests.get(group.id);
+    const requestId = group.pending_request_id;
     const cancel = async () => {
       const ok = await confirm({
         title: "Withdraw your request?",
@@ -156,11 +128,10 @@ export function GroupActions({
         danger: true,
       });
       if (!ok || !requestId) return;
-      await run(async () => {
-        await api.del(`/api/groups/${group.id}/requests/${requestId}`);
-        sentRequests.delete(group.id);
-        toast({ kind: "success", title: "Request withdrawn" });
-      }, "The request was not withdrawn");
+      await run("withdraw", () => mutate(endpoints.withdrawRequest, { params: { ...params, requestId } }), {
+        success: "Request withdrawn",
+        failure: "The request was not withdrawn",
+      });
     };
     return (
       <>
@@ -172,7 +143,7 @@ export function GroupActions({
             size="sm"
             variant="ghost"
             onClick={cancel}
-            busy={busy}
+            busy={busy !== null}
             busyLabel="Withdrawing…"
             aria-label={`Withdraw request to join ${group.name}`}
           >
@@ -189,14 +160,14 @@ export function GroupActions({
           size={size}
           variant="primary"
           icon="plus"
-          busy={busy}
+          busy={busy !== null}
           busyLabel="Joining…"
           aria-label={`Join ${group.name}`}
           onClick={() =>
-            run(async () => {
-              await api.post<JoinOutcome>(`/api/groups/${group.id}/join`);
-              toast({ kind: "success", title: `You joined ${group.name}` });
-            }, `Could not join ${group.name}`)
+            run("join", () => mutate(endpoints.joinGroup, { params }), {
+              success: `You joined ${group.name}`,
+              failure: `Could not join ${group.name}`,
+            })
           }
         >
           Join
@@ -219,10 +190,7 @@ export function GroupActions({
               group={group}
               open
               onClose={() => setRequesting(false)}
-              onSent={() => {
-                setRequesting(false);
-                onChanged();
-              }}
+              onSent={() => setRequesting(false)}
             />
           ) : null}
         </>
@@ -244,11 +212,9 @@ function RequestDialog({
   onClose: () => void;
   onSent: () => void;
 }) {
-  const toast = useToast();
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
+  const { busy, error: serverError, run } = useAction<"send">();
 
   const submit = async () => {
     if (message.length > 500) {
@@ -256,25 +222,21 @@ function RequestDialog({
       return;
     }
     setError(null);
-    setServerError(null);
-    setSending(true);
-    try {
-      const sent = await api.post<JoinRequest>(`/api/groups/${group.id}/requests`, {
-        message: message.trim(),
-      } satisfies JoinRequestBody);
-      sentRequests.set(group.id, sent.id);
-      toast({
-        kind: "success",
-        title: "Request sent",
-        body: `The admins of ${group.name} will decide. You will be notified here.`,
-      });
-      setMessage("");
-      onSent();
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setSending(false);
-    }
+    await run(
+      "send",
+      async () => {
+        await mutate(endpoints.requestToJoin, { params: { groupId: group.id }, body: { message: message.trim() } });
+        setMessage("");
+        onSent();
+      },
+      {
+        success: {
+          kind: "success",
+          title: "Request sent",
+          body: `The admins of ${group.name} will decide. You will be notified here.`,
+        },
+      },
+    );
   };
 
   return (
@@ -287,7 +249,7 @@ function RequestDialog({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={sending} busyLabel="Sending…">
+          <Button type="submit" variant="primary" busy={busy === "send"} busyLabel="Sending…">
             Send request
           </Button>
         </>
@@ -308,7 +270,7 @@ function RequestDialog({
   );
 }
 
-export function GroupCard({ group, onChanged }: { group: GroupView; onChanged: () => void }) {
+export function GroupCard({ group }: { group: GroupView }) {
   return (
     <article className="group-card" data-testid="group-card" aria-labelledby={`group-${group.id}`}>
       <div className="group-card__head">
@@ -324,7 +286,7 @@ export function GroupCard({ group, onChanged }: { group: GroupView; onChanged: (
           {group.owner_name ? <> · led by {group.owner_name}</> : null}
         </span>
         <span className="group-card__actions">
-          <GroupActions group={group} onChanged={onChanged} compact />
+          <GroupActions group={group} compact />
         </span>
       </div>
     </article>
@@ -345,7 +307,6 @@ export function CreateGroupDialog({
   siteAdmin: boolean;
   defaultCategory?: string | null;
 }) {
-  const toast = useToast();
   const usable = categories.filter((c) => siteAdmin || c.permission === "anyone");
   const [form, setForm] = useState<NewGroup>({
     category_id:
@@ -356,8 +317,7 @@ export function CreateGroupDialog({
     join_mode: "approval",
   });
   const [errors, setErrors] = useState<Partial<Record<keyof NewGroup, string>>>({});
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { busy, error: serverError, run } = useAction<"create">();
 
   const submit = async () => {
     const next: typeof errors = {};
@@ -368,18 +328,16 @@ export function CreateGroupDialog({
     if (form.description.length > 2000) next.description = "Descriptions are at most 2000 characters.";
     setErrors(next);
     if (Object.keys(next).length) return;
-    setServerError(null);
-    setSaving(true);
-    try {
-      const created = await api.post<GroupDetail>("/api/groups", { ...form, name } satisfies NewGroup);
-      toast({ kind: "success", title: `${created.name} was created`, body: "You are its owner." });
-      onClose();
-      navigate(`/groups/${created.id}`);
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
+    await run(
+      "create",
+      async () => {
+        const created = await mutate(endpoints.createGroup, { body: { ...form, name } });
+        onClose();
+        navigate(`/groups/${created.id}`);
+        return created;
+      },
+      { success: (created) => ({ kind: "success", title: `${created.name} was created`, body: "You are its owner." }) },
+    );
   };
 
   return (
@@ -391,7 +349,13 @@ export function CreateGroupDialog({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={saving} busyLabel="Creating…" disabled={usable.length === 0}>
+          <Button
+            type="submit"
+            variant="primary"
+            busy={busy === "create"}
+            busyLabel="Creating…"
+            disabled={usable.length === 0}
+          >
             Create group
           </Button>
         </>
@@ -463,8 +427,7 @@ export function CategoryDialog({
     permission: category?.permission ?? "anyone",
   });
   const [errors, setErrors] = useState<Partial<Record<keyof NewCategory, string>>>({});
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { busy, error: serverError, run } = useAction<"save">();
 
   const submit = async () => {
     const next: typeof errors = {};
@@ -474,18 +437,14 @@ export function CategoryDialog({
     if (form.description.length > 2000) next.description = "Descriptions are at most 2000 characters.";
     setErrors(next);
     if (Object.keys(next).length) return;
-    setServerError(null);
-    setSaving(true);
-    try {
-      const saved = category
-        ? await api.patch<Category>(`/api/groups/categories/${category.id}`, { ...form, name } satisfies CategoryPatch)
-        : await api.post<Category>("/api/groups/categories", { ...form, name } satisfies NewCategory);
-      onSaved(saved);
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
+    const body = { ...form, name };
+    await run("save", async () =>
+      onSaved(
+        category
+          ? await mutate(endpoints.updateCategory, { params: { categoryId: category.id }, body })
+          : await mutate(endpoints.createCategory, { body }),
+      ),
+    );
   };
 
   const permissions: { value: CategoryPermission; label: string; description: string }[] = [
@@ -502,7 +461,7 @@ export function CategoryDialog({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={saving} busyLabel="Saving…">
+          <Button type="submit" variant="primary" busy={busy === "save"} busyLabel="Saving…">
             {category ? "Save category" : "Create category"}
           </Button>
         </>
@@ -548,61 +507,32 @@ export interface MembersList {
   hasMore: boolean;
   loadMore: () => void;
   reload: () => void;
-  /** Changes the loaded rows locally after a confirmed change. */
-  update: (change: (list: Member[]) => Member[]) => void;
 }
 
-/** A group's members, a page at a time (`offset` paging), reloaded when `deps` change. */
-export function useMembers(groupId: string, deps: readonly unknown[] = []): MembersList {
-  const [list, setList] = useState<Member[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
-  const [firstLoad, setFirstLoad] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [generation, setGeneration] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api
-      .get<MembersPage>(`/api/groups/${groupId}/members?limit=${MEMBERS_PAGE}&offset=0`, { signal: controller.signal })
-      .then((page) => {
-        setList(page.members);
-        setTotal(page.total);
-        setError(undefined);
-        setFirstLoad(false);
-      })
-      .catch((e: unknown) => {
-        if (controller.signal.aborted) return;
-        setError(e);
-        setFirstLoad(false);
-      });
-    return () => controller.abort();
-    // `deps` are the caller's reasons to reload (a changed member count...).
-  }, [groupId, generation, ...deps]);
-
-  const loadMore = useCallback(() => {
-    setLoadingMore(true);
-    api
-      .get<MembersPage>(`/api/groups/${groupId}/members?limit=${MEMBERS_PAGE}&offset=${list.length}`)
-      .then((page) => {
-        setList((l) => [...l, ...page.members.filter((m) => !l.some((x) => x.user_id === m.user_id))]);
-        setTotal(page.total);
-        setError(undefined);
-      })
-      .catch((e: unknown) => setError(e))
-      .finally(() => setLoadingMore(false));
-  }, [groupId, list.length]);
-
+/** A group's members, a page at a time (`offset` paging), in the cache like any read. */
+export function useMembers(groupId: string): MembersList {
+  const members = useApiInfiniteQuery(
+    endpoints.groupMembers,
+    { params: { groupId }, query: { limit: MEMBERS_PAGE } },
+    "offset",
+    (last, pages) => {
+      const loaded = pages.reduce((n, page) => n + page.members.length, 0);
+      return loaded < last.total ? loaded : null;
+    },
+  );
+  const pages = members.data?.pages ?? [];
+  // A member may move to another page while they load: each is listed once.
+  const seen = new Set<string>();
+  const list = pages.flatMap((page) => page.members).filter((m) => !seen.has(m.user_id) && seen.add(m.user_id));
   return {
     list,
-    total,
-    firstLoad,
-    loadingMore,
-    error,
-    hasMore: total !== null && list.length < total,
-    loadMore,
-    reload: () => setGeneration((g) => g + 1),
-    update: (change) => setList(change),
+    total: pages.at(-1)?.total ?? null,
+    firstLoad: members.isPending,
+    loadingMore: members.isFetchingNextPage,
+    error: members.error,
+    hasMore: members.hasNextPage,
+    loadMore: () => void members.fetchNextPage(),
+    reload: () => void members.refetch(),
   };
 }
 

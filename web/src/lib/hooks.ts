@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type RefObject } from "react";
+import { useEffect, useState, type RefObject } from "react";
 
 const APP_NAME = "EVE Auth Hub";
 
@@ -71,16 +71,4 @@ export function useDebounced<T>(value: T, delay = 300): T {
     return () => window.clearTimeout(timer);
   }, [value, delay]);
   return debounced;
-}
-
-/** Whether the component is still mounted (for work that finishes after navigation). */
-export function useMounted(): RefObject<boolean> {
-  const mounted = useRef(true);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  return mounted;
 }

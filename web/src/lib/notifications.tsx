@@ -1,15 +1,15 @@
 // Notifications for the logged-in user: the unread count (from the socket's hello, then kept in
 // step with the API), the latest few for the bell, a toast for each live one (acknowledged once
-// shown), and a way for pages to react to them (reload a group list when a request is approved).
+// shown), and the cached reads each one makes stale (a group list when a request is approved).
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { api } from "../api/client";
-import type { Notification, NotificationData, Page as NotificationPage } from "../api/types";
+import { send } from "../api/client";
+import { endpoints } from "../api/endpoints";
+import type { Notification, NotificationData } from "../api/types";
 import { useToast } from "../components/Toasts";
+import { invalidate, mutate } from "./query";
 import { useSession } from "./session";
 import { NotificationSocket, type SocketStatus } from "./socket";
-
-type Listener = (notification: Notification) => void;
 
 interface NotificationsValue {
   unreadCount: number;
@@ -19,8 +19,6 @@ interface NotificationsValue {
   loadRecent: () => Promise<void>;
   markRead: (id: number) => Promise<void>;
   markAllRead: () => Promise<void>;
-  /** Called for every live notification; returns the unsubscribe. */
-  subscribe: (listener: Listener) => () => void;
   /** The count changed elsewhere (the notifications page). */
   setUnreadCount: (count: number) => void;
 }
@@ -33,19 +31,25 @@ export function useNotifications(): NotificationsValue {
   return value;
 }
 
-/** Runs `effect` for each live notification while the component is mounted. */
-export function useNotificationEffect(effect: Listener): void {
-  const { subscribe } = useNotifications();
-  const ref = useRef(effect);
-  ref.current = effect;
-  useEffect(() => subscribe((n) => ref.current(n)), [subscribe]);
+/** Refreshes the cached reads a live notification says changed; pages on screen update in place. */
+function refreshFor(n: Notification): void {
+  void invalidate(endpoints.notifications);
+  const data = notificationData(n);
+  // Any group news can change the caller's role, a member count or a pending request.
+  if (data.group_id) void invalidate(endpoints.groups);
+  if (n.kind === "invitation_received") void invalidate(endpoints.invitations);
+  if (n.kind === "token_invalid" || n.kind === "character_transferred") void invalidate(endpoints.me);
+  if (n.kind === "director_removed") void invalidate(endpoints.corporations);
 }
 
 /** The ids in a notification's `data` (a JSON object; anything else reads as empty). */
 export function notificationData(n: Notification): NotificationData {
   const data = n.data;
   if (!data || typeof data !== "object" || Array.isArray(data)) return {};
-  const text = (key: string) => (typeof data[key] === "string" ? (data[key] as string) : undefined);
+  const text = (key: string) => {
+    const value = data[key];
+    return typeof value === "string" ? value : undefined;
+  };
   return {
     group_id: text("group_id"),
     group_name: text("group_name"),
@@ -95,7 +99,6 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SocketStatus>("connecting");
   const [recent, setRecent] = useState<Notification[] | null>(null);
   const [recentError, setRecentError] = useState<unknown>(undefined);
-  const listeners = useRef(new Set<Listener>());
   const seen = useRef(new Set<number>());
   const socket = useRef<NotificationSocket | null>(null);
   const syncTimer = useRef<number | undefined>(undefined);
@@ -103,7 +106,8 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
 
   const loadRecent = useCallback(async () => {
     try {
-      const page = await api.get<NotificationPage>("/api/notifications?limit=8");
+      // The bell's own list (not cached): the socket says when it is out of date.
+      const page = await send(endpoints.notifications, { query: { limit: 8 } });
       setRecent(page.notifications);
       setUnreadCount(page.unread_count);
       setRecentError(undefined);
@@ -119,13 +123,13 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   }, [loadRecent]);
 
   const markRead = useCallback(async (id: number) => {
-    await api.post(`/api/notifications/${id}/read`);
+    await mutate(endpoints.markRead, { params: { notificationId: id } });
     setRecent((list) => list?.map((n) => (n.id === id ? { ...n, read: true } : n)) ?? null);
     setUnreadCount((c) => Math.max(0, c - 1));
   }, []);
 
   const markAllRead = useCallback(async () => {
-    await api.post("/api/notifications/read-all");
+    await mutate(endpoints.markAllRead);
     setRecent((list) => list?.map((n) => ({ ...n, read: true })) ?? null);
     setUnreadCount(0);
   }, []);
@@ -177,7 +181,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         if (!seen.current.has(n.id)) {
           seen.current.add(n.id);
           show(n);
-          for (const listener of listeners.current) listener(n);
+          refreshFor(n);
           scheduleSync();
         }
         s.ack(n.id);
@@ -198,13 +202,6 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     };
   }, [show, scheduleSync]);
 
-  const subscribe = useCallback((listener: Listener) => {
-    listeners.current.add(listener);
-    return () => {
-      listeners.current.delete(listener);
-    };
-  }, []);
-
   const value = useMemo<NotificationsValue>(
     () => ({
       unreadCount,
@@ -214,10 +211,9 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       loadRecent,
       markRead,
       markAllRead,
-      subscribe,
       setUnreadCount,
     }),
-    [unreadCount, status, recent, recentError, loadRecent, markRead, markAllRead, subscribe],
+    [unreadCount, status, recent, recentError, loadRecent, markRead, markAllRead],
   );
 
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;

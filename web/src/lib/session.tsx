@@ -1,9 +1,13 @@
-// Who is logged in: `/api/users/me` at start-up, its CSRF token for the API client, and what to do
-// when a request answers 401 (the session ended elsewhere: show the login page).
+// Who is logged in: `/api/users/me` at start-up (held in the query cache, so a write that makes it
+// stale, like unlinking a character, refreshes it), its CSRF token for the API client, and what to
+// do when a request answers 401 (the session ended elsewhere: show the login page).
 
+import { hashKey, useQuery } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, setCsrfToken, setUnauthorizedHandler } from "../api/client";
+import { ApiError, send, setCsrfToken, setUnauthorizedHandler } from "../api/client";
+import { endpoints } from "../api/endpoints";
 import type { MeResponse } from "../api/types";
+import { apiKey, queryClient } from "./query";
 
 export type SessionState =
   | { status: "loading" }
@@ -20,44 +24,65 @@ interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
-export function SessionProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<SessionState>({ status: "loading" });
+const ME = apiKey(endpoints.me);
 
-  const load = useCallback(async (initial: boolean) => {
-    try {
-      const me = await api.get<MeResponse>("/api/users/me", { quiet401: true });
-      setCsrfToken(me.csrf_token);
-      setState({ status: "authenticated", me });
-    } catch (e) {
-      const status = (e as { status?: number }).status;
-      setCsrfToken(null);
-      if (status === 401) setState((s) => ({ status: "anonymous", ended: !initial && s.status === "authenticated" }));
-      else if (initial) setState({ status: "error", error: e });
-      else throw e;
-    }
-  }, []);
+const unauthorized = (e: unknown) => e instanceof ApiError && e.status === 401;
+
+/** Drops every cached answer but the session's: nothing of the account stays in memory. */
+function forgetAccountData(): void {
+  const session = hashKey(ME);
+  queryClient.removeQueries({ predicate: (q) => q.queryHash !== session });
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const me = useQuery({
+    queryKey: ME,
+    // The token is set before any component sees the answer: effects of pages that write at once
+    // (a registration resumed after the SSO) run before this provider's.
+    queryFn: async ({ signal }) => {
+      const answer = await send(endpoints.me, {}, { signal, quiet401: true });
+      setCsrfToken(answer.csrf_token);
+      return answer;
+    },
+    // It changes only through this app's writes, which make it stale.
+    staleTime: Infinity,
+  });
+  // Set by a 401 elsewhere or by logging out: the login page until the next login reloads the app.
+  const [signedOut, setSignedOut] = useState<{ ended: boolean } | null>(null);
 
   useEffect(() => {
-    void load(true);
     setUnauthorizedHandler(() => {
       setCsrfToken(null);
-      setState((s) => (s.status === "authenticated" ? { status: "anonymous", ended: true } : s));
+      forgetAccountData();
+      setSignedOut((s) => s ?? { ended: true });
     });
     return () => setUnauthorizedHandler(null);
-  }, [load]);
+  }, []);
 
-  const value = useMemo<SessionContextValue>(
-    () => ({
-      state,
-      refresh: () => load(false),
-      logout: async () => {
-        await api.post("/api/auth/logout");
-        setCsrfToken(null);
-        setState({ status: "anonymous", ended: false });
-      },
-    }),
-    [state, load],
-  );
+  const state = useMemo<SessionState>(() => {
+    if (signedOut) return { status: "anonymous", ended: signedOut.ended };
+    if (me.error && unauthorized(me.error)) return { status: "anonymous", ended: me.data !== undefined };
+    // A failed refresh keeps the account on screen (the caller hears of the error).
+    if (me.data) return { status: "authenticated", me: me.data };
+    if (me.error) return { status: "error", error: me.error };
+    return { status: "loading" };
+  }, [signedOut, me.data, me.error]);
+
+  const refetch = me.refetch;
+  const refresh = useCallback(async () => {
+    const result = await refetch();
+    if (result.error && !unauthorized(result.error)) throw result.error;
+  }, [refetch]);
+
+  const logout = useCallback(async () => {
+    // Not `mutate`: nothing is refreshed, the account's data is forgotten.
+    await send(endpoints.logout, {});
+    setCsrfToken(null);
+    forgetAccountData();
+    setSignedOut({ ended: false });
+  }, []);
+
+  const value = useMemo<SessionContextValue>(() => ({ state, refresh, logout }), [state, refresh, logout]);
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -2,6 +2,8 @@
 // exponential backoff (with jitter, reset once the server greets us), checks the connection with
 // `ping`/`pong`, reconnects at once when the browser comes back online, and sends acks in batches.
 
+import { href } from "../api/client";
+import { endpoints } from "../api/endpoints";
 import type { ClientMessage, Notification, ServerMessage } from "../api/types";
 
 export type SocketStatus = "connecting" | "open" | "reconnecting" | "closed";
@@ -83,7 +85,7 @@ export class NotificationSocket {
 
   private url(): string {
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${window.location.host}/api/ws/notifications`;
+    return `${scheme}//${window.location.host}${href(endpoints.notificationSocket, {})}`;
   }
 
   private connect(): void {

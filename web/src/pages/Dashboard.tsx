@@ -1,24 +1,9 @@
-import { useState, type ReactNode } from "react";
-import {
-  api,
-  ApiError,
-  CHARACTER_DATA_SCOPES,
-  errorMessage,
-  grantUrl,
-  holdsScopes,
-  linkCharacterUrl,
-} from "../api/client";
-import type {
-  CharacterToken,
-  GroupsResponse,
-  InvitationsResponse,
-  MeCharacter,
-  PrimaryRequest,
-  TokenCheckResponse,
-} from "../api/types";
+import type { ReactNode } from "react";
+import { CHARACTER_DATA_SCOPES, grantUrl, holdsScopes, linkCharacterUrl } from "../api/client";
+import { endpoints } from "../api/endpoints";
+import type { CharacterToken, MeCharacter } from "../api/types";
 import { useConfirm } from "../components/Dialog";
 import { Icon } from "../components/Icon";
-import { useToast } from "../components/Toasts";
 import {
   Badge,
   Button,
@@ -33,24 +18,21 @@ import {
 } from "../components/ui";
 import { plural } from "../lib/format";
 import { useReady, useTitle } from "../lib/hooks";
-import { notificationData, useNotificationEffect, useNotifications } from "../lib/notifications";
+import { useNotifications } from "../lib/notifications";
+import { mutate, useApiQuery } from "../lib/query";
 import { Link } from "../lib/router";
-import { useMe, useSession } from "../lib/session";
-import { isFirstLoad, useResource } from "../lib/useResource";
+import { useMe } from "../lib/session";
+import { useAction } from "../lib/useAction";
+import "../styles/dashboard.css";
 
 export function Dashboard() {
   const me = useMe();
-  const { refresh } = useSession();
   useTitle("Dashboard");
   useReady(true);
   const characters = [...me.user.characters].sort(
     (a, b) => Number(b.is_primary) - Number(a.is_primary) || a.name.localeCompare(b.name),
   );
   const primary = characters.find((c) => c.is_primary) ?? characters[0];
-
-  useNotificationEffect((n) => {
-    if (n.kind === "token_invalid" || n.kind === "character_transferred") void refresh().catch(() => {});
-  });
 
   const attention = characters.filter((c) => c.token?.status !== "valid").length;
 
@@ -158,43 +140,31 @@ function tokenSummary(token: CharacterToken | null): {
 }
 
 function CharacterRow({ character, only }: { character: MeCharacter; only: boolean }) {
-  const { refresh } = useSession();
   const confirm = useConfirm();
-  const toast = useToast();
-  const [busy, setBusy] = useState<null | "check" | "primary" | "unlink">(null);
+  // Each change makes the account stale: the list refreshes (after a failure too, which may say
+  // the token went bad) before the busy mark clears.
+  const { busy, run } = useAction<"check" | "primary" | "unlink">();
   const summary = tokenSummary(character.token);
   const healthy = character.token?.status === "valid";
   const granted = character.token && "scopes" in character.token ? character.token.scopes : character.scopes;
   const hasData = holdsScopes(granted, CHARACTER_DATA_SCOPES);
-
-  const run = async (kind: "check" | "primary" | "unlink", work: () => Promise<void>) => {
-    setBusy(kind);
-    try {
-      await work();
-    } catch (e) {
-      toast({ kind: "error", title: `${character.name}: that did not work`, body: errorMessage(e) });
-      if (e instanceof ApiError && e.code === "token_invalid") void refresh().catch(() => {});
-    } finally {
-      setBusy(null);
-    }
-  };
+  const params = { characterId: character.id };
+  const failure = `${character.name}: that did not work`;
 
   const check = () =>
-    run("check", async () => {
-      const result = await api.post<TokenCheckResponse>(`/api/users/me/characters/${character.id}/token-check`);
-      await refresh();
-      toast({
+    run("check", () => mutate(endpoints.checkToken, { params }), {
+      success: (result) => ({
         kind: "success",
         title: `${character.name}'s token works`,
         body: `Access confirmed until ${new Date(result.expires_at_ms).toLocaleTimeString()}.`,
-      });
+      }),
+      failure,
     });
 
   const makePrimary = () =>
-    run("primary", async () => {
-      await api.post("/api/users/me/primary", { character_id: character.id } satisfies PrimaryRequest);
-      await refresh();
-      toast({ kind: "success", title: `${character.name} is now your primary character` });
+    run("primary", () => mutate(endpoints.setPrimary, { body: { character_id: character.id } }), {
+      success: `${character.name} is now your primary character`,
+      failure,
     });
 
   const unlink = async () => {
@@ -210,10 +180,9 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
       danger: true,
     });
     if (!ok) return;
-    await run("unlink", async () => {
-      await api.del(`/api/users/me/characters/${character.id}`);
-      await refresh();
-      toast({ kind: "success", title: `${character.name} was unlinked` });
+    await run("unlink", () => mutate(endpoints.unlinkCharacter, { params }), {
+      success: `${character.name} was unlinked`,
+      failure,
     });
   };
 
@@ -322,17 +291,14 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
 }
 
 function MyGroupsCard() {
-  const groups = useResource((signal) => api.get<GroupsResponse>("/api/groups?mine=true", { signal }), []);
-  useNotificationEffect((n) => {
-    if (notificationData(n).group_id) groups.reload();
-  });
+  const groups = useApiQuery(endpoints.groups, { query: { mine: true } });
   return (
     <Card title="Your groups" actions={<Link to="/groups">Browse</Link>} headingLevel={2}>
-      {isFirstLoad(groups) ? (
+      {groups.isPending ? (
         <LoadingState rows={2} label="Loading your groups" />
-      ) : groups.error && !groups.data ? (
-        <ErrorState error={groups.error} onRetry={groups.reload} />
-      ) : groups.data!.groups.length === 0 ? (
+      ) : !groups.data ? (
+        <ErrorState error={groups.error} onRetry={() => void groups.refetch()} />
+      ) : groups.data.groups.length === 0 ? (
         <EmptyState
           icon="users"
           title="No groups yet"
@@ -346,7 +312,7 @@ function MyGroupsCard() {
         </EmptyState>
       ) : (
         <ul className="mini-list">
-          {groups.data!.groups.slice(0, 6).map((g) => (
+          {groups.data.groups.slice(0, 6).map((g) => (
             <li key={g.id}>
               <Link to={`/groups/${g.id}`} className="mini-list__link">
                 <span className="mini-list__name">{g.name}</span>
@@ -356,10 +322,10 @@ function MyGroupsCard() {
               </Link>
             </li>
           ))}
-          {groups.data!.groups.length > 6 ? (
+          {groups.data.groups.length > 6 ? (
             <li>
               <Link to="/groups/mine" className="mini-list__more">
-                All {groups.data!.groups.length} groups
+                All {groups.data.groups.length} groups
               </Link>
             </li>
           ) : null}
@@ -370,12 +336,9 @@ function MyGroupsCard() {
 }
 
 function InvitationsCard() {
-  const invitations = useResource((signal) => api.get<InvitationsResponse>("/api/invitations", { signal }), []);
-  useNotificationEffect((n) => {
-    if (n.kind === "invitation_received") invitations.reload();
-  });
+  const invitations = useApiQuery(endpoints.invitations);
   const count = invitations.data?.invitations.length ?? 0;
-  if (isFirstLoad(invitations) || (invitations.error && !invitations.data) || count === 0) return null;
+  if (count === 0) return null;
   return (
     <Card title="Invitations" headingLevel={2}>
       <p className="side-note">

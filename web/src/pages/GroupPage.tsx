@@ -1,5 +1,5 @@
-import { api, ApiError } from "../api/client";
-import type { GroupDetail } from "../api/types";
+import { ApiError } from "../api/client";
+import { endpoints } from "../api/endpoints";
 import { GroupActions, GroupBadges, JOIN_MODES, LoadMore, useMembers, VISIBILITIES } from "../components/groups";
 import { Icon } from "../components/Icon";
 import {
@@ -15,18 +15,14 @@ import {
 } from "../components/ui";
 import { humanize, plural } from "../lib/format";
 import { useReady, useTitle } from "../lib/hooks";
-import { notificationData, useNotificationEffect } from "../lib/notifications";
-import { isFirstLoad, useResource } from "../lib/useResource";
+import { useApiQuery } from "../lib/query";
 
 export function GroupPage({ id }: { id: string }) {
-  const detail = useResource((signal) => api.get<GroupDetail>(`/api/groups/${id}`, { signal }), [id]);
+  const detail = useApiQuery(endpoints.group, { params: { groupId: id } });
   useTitle(detail.data?.name ?? "Group");
-  useReady(!isFirstLoad(detail));
-  useNotificationEffect((n) => {
-    if (notificationData(n).group_id === id) detail.reload();
-  });
+  useReady(!detail.isPending);
 
-  if (isFirstLoad(detail)) {
+  if (detail.isPending) {
     return (
       <div className="page">
         <PageHeader title="Loading group…" back={{ to: "/groups", label: "Groups" }} />
@@ -34,7 +30,7 @@ export function GroupPage({ id }: { id: string }) {
       </div>
     );
   }
-  if (detail.error && !detail.data) {
+  if (!detail.data) {
     const missing = detail.error instanceof ApiError && detail.error.status === 404;
     return (
       <div className="page">
@@ -48,12 +44,12 @@ export function GroupPage({ id }: { id: string }) {
             Hidden groups are visible to their members only.
           </EmptyState>
         ) : (
-          <ErrorState error={detail.error} onRetry={detail.reload} />
+          <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
         )}
       </div>
     );
   }
-  const group = detail.data!;
+  const group = detail.data;
   const manages = group.role === "owner" || group.role === "admin" || group.role === "site_admin";
   const mode = JOIN_MODES.find((m) => m.value === group.join_mode);
   const visibility = VISIBILITIES.find((v) => v.value === group.visibility);
@@ -66,7 +62,7 @@ export function GroupPage({ id }: { id: string }) {
         subtitle={<GroupBadges group={group} />}
         actions={
           <>
-            <GroupActions group={group} onChanged={detail.reload} />
+            <GroupActions group={group} />
             {manages ? (
               <ButtonLink to={`/groups/${group.id}/manage`} variant="primary" icon="settings">
                 Manage
@@ -131,7 +127,7 @@ export function GroupPage({ id }: { id: string }) {
 }
 
 function Members({ groupId, total }: { groupId: string; total: number }) {
-  const members = useMembers(groupId, [total]);
+  const members = useMembers(groupId);
   const list = members.list;
   return (
     <Card

@@ -1,13 +1,7 @@
+import type { UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { api, errorMessage, query } from "../api/client";
-import type {
-  CategoriesResponse,
-  GroupsResponse,
-  Invitation,
-  InvitationsResponse,
-  JoinOutcome,
-  RedeemCodeBody,
-} from "../api/types";
+import { endpoints } from "../api/endpoints";
+import type { Invitation, InvitationsResponse } from "../api/types";
 import { useConfirm } from "../components/Dialog";
 import { CategoryDialog, CreateGroupDialog, GroupCard } from "../components/groups";
 import { Icon } from "../components/Icon";
@@ -27,18 +21,15 @@ import {
 } from "../components/ui";
 import { plural } from "../lib/format";
 import { useDebounced, useReady, useTitle } from "../lib/hooks";
-import { notificationData, useNotificationEffect } from "../lib/notifications";
+import { mutate, useApiQuery } from "../lib/query";
 import { Link, navigate, setSearch, useLocation } from "../lib/router";
-import { isFirstLoad, useResource, type Resource } from "../lib/useResource";
+import { useAction } from "../lib/useAction";
 
 type Tab = "browse" | "mine" | "invitations";
 
 export function GroupsPage({ tab }: { tab: Tab }) {
   useTitle(tab === "browse" ? "Groups" : tab === "mine" ? "My groups" : "Invitations");
-  const invitations = useResource((signal) => api.get<InvitationsResponse>("/api/invitations", { signal }), []);
-  useNotificationEffect((n) => {
-    if (n.kind === "invitation_received") invitations.reload();
-  });
+  const invitations = useApiQuery(endpoints.invitations);
   const inviteCount = invitations.data?.invitations.length ?? 0;
 
   return (
@@ -72,14 +63,8 @@ function Browse() {
     if (search !== q) setSearch({ q: search }, { replace: true });
   }, [search, q]);
 
-  const listing = useResource(
-    (signal) => api.get<CategoriesResponse>(`/api/groups/categories${query({ q })}`, { signal }),
-    [q],
-  );
-  useReady(!isFirstLoad(listing));
-  useNotificationEffect((n) => {
-    if (notificationData(n).group_id) listing.reload();
-  });
+  const listing = useApiQuery(endpoints.categories, { query: { q } });
+  useReady(!listing.isPending);
 
   const data = listing.data;
   const categories = data?.categories ?? [];
@@ -131,15 +116,15 @@ function Browse() {
           ) : null}
         </div>
       </div>
-      {listing.loading && data ? (
+      {listing.isFetching && data ? (
         <p className="muted small refreshing" role="status">
           Updating…
         </p>
       ) : null}
-      {isFirstLoad(listing) ? (
+      {listing.isPending ? (
         <LoadingState label="Loading groups" rows={4} />
       ) : listing.error && !data ? (
-        <ErrorState error={listing.error} onRetry={listing.reload} />
+        <ErrorState error={listing.error} onRetry={() => void listing.refetch()} />
       ) : categories.length === 0 ? (
         <EmptyState
           icon="users"
@@ -193,7 +178,7 @@ function Browse() {
             ) : (
               <div className="group-grid">
                 {c.groups.map((g) => (
-                  <GroupCard key={g.id} group={g} onChanged={listing.reload} />
+                  <GroupCard key={g.id} group={g} />
                 ))}
               </div>
             )}
@@ -216,7 +201,6 @@ function Browse() {
           onSaved={(saved) => {
             setCreatingCategory(false);
             toast({ kind: "success", title: `Category ${saved.name} was created` });
-            listing.reload();
           }}
         />
       ) : null}
@@ -225,14 +209,11 @@ function Browse() {
 }
 
 function Mine() {
-  const groups = useResource((signal) => api.get<GroupsResponse>("/api/groups?mine=true", { signal }), []);
-  useReady(!isFirstLoad(groups));
-  useNotificationEffect((n) => {
-    if (notificationData(n).group_id) groups.reload();
-  });
-  if (isFirstLoad(groups)) return <LoadingState label="Loading your groups" />;
-  if (groups.error && !groups.data) return <ErrorState error={groups.error} onRetry={groups.reload} />;
-  const list = groups.data!.groups;
+  const groups = useApiQuery(endpoints.groups, { query: { mine: true } });
+  useReady(!groups.isPending);
+  if (groups.isPending) return <LoadingState label="Loading your groups" />;
+  if (!groups.data) return <ErrorState error={groups.error} onRetry={() => void groups.refetch()} />;
+  const list = groups.data.groups;
   if (list.length === 0) {
     return (
       <EmptyState
@@ -251,17 +232,16 @@ function Mine() {
   return (
     <div className="group-grid">
       {list.map((g) => (
-        <GroupCard key={g.id} group={g} onChanged={groups.reload} />
+        <GroupCard key={g.id} group={g} />
       ))}
     </div>
   );
 }
 
-function Invitations({ resource }: { resource: Resource<InvitationsResponse> }) {
-  useReady(!isFirstLoad(resource));
+function Invitations({ resource }: { resource: UseQueryResult<InvitationsResponse> }) {
+  useReady(!resource.isPending);
   const confirm = useConfirm();
-  const toast = useToast();
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useAction();
 
   const respond = async (invitation: Invitation, accept: boolean) => {
     if (!accept) {
@@ -273,42 +253,39 @@ function Invitations({ resource }: { resource: Resource<InvitationsResponse> }) 
       });
       if (!ok) return;
     }
-    setBusy(invitation.id);
-    try {
-      const outcome = await api.post<JoinOutcome>(`/api/invitations/${invitation.id}/${accept ? "accept" : "decline"}`);
-      resource.setData((d) => (d ? { invitations: d.invitations.filter((i) => i.id !== invitation.id) } : d));
-      if (accept) {
-        toast({
-          kind: "success",
-          title: `You joined ${outcome.group_name}`,
-          href: `/groups/${outcome.group_id}`,
-          hrefLabel: "Open group",
-        });
-      } else {
-        toast({ kind: "info", title: `Invitation to ${invitation.group_name} declined` });
-      }
-    } catch (e) {
-      toast({ kind: "error", title: "That did not work", body: errorMessage(e) });
-      resource.reload();
-    } finally {
-      setBusy(null);
-    }
+    const params = { invitationId: invitation.id };
+    await run(
+      invitation.id,
+      () => mutate(accept ? endpoints.acceptInvitation : endpoints.declineInvitation, { params }),
+      {
+        success: (outcome) =>
+          accept
+            ? {
+                kind: "success",
+                title: `You joined ${outcome.group_name}`,
+                href: `/groups/${outcome.group_id}`,
+                hrefLabel: "Open group",
+              }
+            : { kind: "info", title: `Invitation to ${invitation.group_name} declined` },
+        failure: "That did not work",
+      },
+    );
   };
 
   return (
     <div className="two-col">
       <Card title="Invitations for you">
-        {isFirstLoad(resource) ? (
+        {resource.isPending ? (
           <LoadingState label="Loading invitations" rows={2} />
-        ) : resource.error && !resource.data ? (
-          <ErrorState error={resource.error} onRetry={resource.reload} />
-        ) : resource.data!.invitations.length === 0 ? (
+        ) : !resource.data ? (
+          <ErrorState error={resource.error} onRetry={() => void resource.refetch()} />
+        ) : resource.data.invitations.length === 0 ? (
           <EmptyState icon="mail" title="No pending invitations">
             When a group's admins invite one of your characters, the invitation shows up here.
           </EmptyState>
         ) : (
           <ul className="row-list">
-            {resource.data!.invitations.map((i) => (
+            {resource.data.invitations.map((i) => (
               <li className="row" key={i.id}>
                 <div className="row__main">
                   <p className="row__title">
@@ -368,27 +345,26 @@ export function parseInviteCode(input: string): { code: string | null; error: st
 }
 
 function RedeemCard() {
-  const toast = useToast();
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: serverError, setError: setServerError, run } = useAction<"redeem">();
 
   const submit = async () => {
     const { code, error } = parseInviteCode(text);
     setError(error);
-    setServerError(null);
-    if (!code) return;
-    setBusy(true);
-    try {
-      const outcome = await api.post<JoinOutcome>("/api/invite", { code } satisfies RedeemCodeBody);
-      toast({ kind: "success", title: `You joined ${outcome.group_name}` });
-      navigate(`/groups/${outcome.group_id}`);
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setBusy(false);
+    if (!code) {
+      setServerError(null);
+      return;
     }
+    await run(
+      "redeem",
+      async () => {
+        const outcome = await mutate(endpoints.redeemCode, { body: { code } });
+        navigate(`/groups/${outcome.group_id}`);
+        return outcome;
+      },
+      { success: (outcome) => `You joined ${outcome.group_name}` },
+    );
   };
 
   return (
@@ -413,7 +389,7 @@ function RedeemCard() {
           placeholder="e.g. kX3v…"
         />
         <div>
-          <Button type="submit" variant="primary" icon="ticket" busy={busy} busyLabel="Redeeming…">
+          <Button type="submit" variant="primary" icon="ticket" busy={busy === "redeem"} busyLabel="Redeeming…">
             Redeem code
           </Button>
         </div>

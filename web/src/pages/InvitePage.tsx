@@ -1,10 +1,13 @@
 import { useState } from "react";
-import { api, errorMessage } from "../api/client";
-import type { JoinOutcome, RedeemCodeBody } from "../api/types";
+import { endpoints } from "../api/endpoints";
+import type { JoinOutcome } from "../api/types";
 import { Icon } from "../components/Icon";
 import { Alert, Button, ButtonLink, PageHeader } from "../components/ui";
 import { useReady, useTitle } from "../lib/hooks";
+import { mutate } from "../lib/query";
+import { useAction } from "../lib/useAction";
 import { parseInviteCode } from "./GroupsPage";
+import "../styles/invite.css";
 
 /**
  * `/invite#<code>`: shows the code and joins its group with one button. The code is a bearer
@@ -13,23 +16,15 @@ import { parseInviteCode } from "./GroupsPage";
 export function InvitePage({ code }: { code: string }) {
   useTitle("Invite code");
   useReady(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction<"join">();
   const [joined, setJoined] = useState<JoinOutcome | null>(null);
   const check = parseInviteCode(code);
 
-  const join = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setJoined(await api.post<JoinOutcome>("/api/invite", { code } satisfies RedeemCodeBody));
+  const join = () =>
+    run("join", async () => {
+      setJoined(await mutate(endpoints.redeemCode, { body: { code } }));
       sessionStorage.removeItem("hub-invite-code");
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div className="page page--narrow">
@@ -69,7 +64,7 @@ export function InvitePage({ code }: { code: string }) {
                 variant="primary"
                 icon="check"
                 onClick={join}
-                busy={busy}
+                busy={busy === "join"}
                 busyLabel="Joining…"
                 disabled={check.error !== null}
               >

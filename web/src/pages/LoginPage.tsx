@@ -3,6 +3,7 @@ import { Icon, Logo } from "../components/Icon";
 import { LoginError } from "../components/LoginError";
 import { Alert } from "../components/ui";
 import { useReady, useTitle } from "../lib/hooks";
+import "../styles/login.css";
 
 export function LoginPage({
   returnTo,

@@ -1,13 +1,14 @@
-import { useState } from "react";
-import { api, errorMessage, query } from "../api/client";
-import type { Notification, NotificationKind, Page as NotificationPage } from "../api/types";
+import { useEffect } from "react";
+import { endpoints } from "../api/endpoints";
+import type { Notification, NotificationKind } from "../api/types";
 import { Icon, type IconName } from "../components/Icon";
-import { useToast } from "../components/Toasts";
 import { Button, Card, EmptyState, ErrorState, LoadingState, PageHeader, TabNav, Time } from "../components/ui";
 import { useReady, useTitle } from "../lib/hooks";
-import { notificationHref, useNotificationEffect, useNotifications } from "../lib/notifications";
+import { notificationHref, useNotifications } from "../lib/notifications";
+import { useApiInfiniteQuery } from "../lib/query";
 import { Link, useLocation } from "../lib/router";
-import { isFirstLoad, useResource } from "../lib/useResource";
+import { useAction } from "../lib/useAction";
+import "../styles/notifications.css";
 
 const KIND_ICONS: Partial<Record<NotificationKind, IconName>> = {
   invitation_received: "mail",
@@ -27,74 +28,36 @@ export function NotificationsPage() {
   useTitle("Notifications");
   const unreadOnly = useLocation().search.get("filter") === "unread";
   const { setUnreadCount, markRead, markAllRead, unreadCount } = useNotifications();
-  const toast = useToast();
-  const [more, setMore] = useState<Notification[]>([]);
-  const [next, setNext] = useState<number | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [marking, setMarking] = useState(false);
-  // The first page; older ones are appended to `more`. Each load also brings the unread count.
-  const first = useResource(
-    async (signal) => {
-      const page = await api.get<NotificationPage>(
-        `/api/notifications${query({ limit: 30, unread: unreadOnly || null })}`,
-        { signal },
-      );
-      setMore([]);
-      setNext(page.next_before_id);
-      setUnreadCount(page.unread_count);
-      return page;
-    },
-    [unreadOnly],
+  const { busy, run } = useAction();
+  // Newest first, older pages appended; each is refreshed when a notification arrives or is read.
+  const pages = useApiInfiniteQuery(
+    endpoints.notifications,
+    { query: { limit: 30, unread: unreadOnly || null } },
+    "before_id",
+    (last) => last.next_before_id,
   );
-  useReady(!isFirstLoad(first));
-  useNotificationEffect(() => first.reload());
+  useReady(!pages.isPending);
+  // Each answer brings the unread count too.
+  const unread = pages.data?.pages[0]?.unread_count;
+  useEffect(() => {
+    if (unread !== undefined) setUnreadCount(unread);
+  }, [unread, pages.dataUpdatedAt, setUnreadCount]);
 
-  const list = [...(first.data?.notifications ?? []), ...more];
+  const list = pages.data?.pages.flatMap((page) => page.notifications) ?? [];
 
-  const loadMore = async () => {
-    if (next === null) return;
-    setLoadingMore(true);
-    try {
-      const page = await api.get<NotificationPage>(
-        `/api/notifications${query({ limit: 30, before_id: next, unread: unreadOnly || null })}`,
-      );
-      setMore((m) => [...m, ...page.notifications]);
-      setNext(page.next_before_id);
-    } catch (e) {
-      toast({ kind: "error", title: "Could not load more", body: errorMessage(e) });
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
-  const setRead = (id: number) => {
-    first.setData((d) =>
-      d ? { ...d, notifications: d.notifications.map((n) => (n.id === id ? { ...n, read: true } : n)) } : d,
+  const loadMore = () =>
+    run(
+      "more",
+      async () => {
+        const result = await pages.fetchNextPage();
+        if (result.error) throw result.error;
+      },
+      { failure: "Could not load more" },
     );
-    setMore((m) => m.map((n) => (n.id === id ? { ...n, read: true } : n)));
-  };
 
-  const readOne = async (n: Notification) => {
-    try {
-      await markRead(n.id);
-      setRead(n.id);
-    } catch (e) {
-      toast({ kind: "error", title: "Could not mark it read", body: errorMessage(e) });
-    }
-  };
+  const readOne = (n: Notification) => run(`read-${n.id}`, () => markRead(n.id), { failure: "Could not mark it read" });
 
-  const readAll = async () => {
-    setMarking(true);
-    try {
-      await markAllRead();
-      first.setData((d) => (d ? { ...d, notifications: d.notifications.map((n) => ({ ...n, read: true })) } : d));
-      setMore((m) => m.map((n) => ({ ...n, read: true })));
-    } catch (e) {
-      toast({ kind: "error", title: "Could not mark notifications read", body: errorMessage(e) });
-    } finally {
-      setMarking(false);
-    }
-  };
+  const readAll = () => run("all", markAllRead, { failure: "Could not mark notifications read" });
 
   return (
     <div className="page">
@@ -102,7 +65,13 @@ export function NotificationsPage() {
         title="Notifications"
         subtitle={unreadCount === 0 ? "You are all caught up." : `${unreadCount} unread`}
         actions={
-          <Button icon="check" onClick={readAll} busy={marking} busyLabel="Marking…" disabled={unreadCount === 0}>
+          <Button
+            icon="check"
+            onClick={readAll}
+            busy={busy === "all"}
+            busyLabel="Marking…"
+            disabled={unreadCount === 0}
+          >
             Mark all read
           </Button>
         }
@@ -116,10 +85,10 @@ export function NotificationsPage() {
         ]}
       />
       <Card>
-        {isFirstLoad(first) ? (
+        {pages.isPending ? (
           <LoadingState label="Loading notifications" />
-        ) : first.error && !first.data ? (
-          <ErrorState error={first.error} onRetry={first.reload} />
+        ) : !pages.data ? (
+          <ErrorState error={pages.error} onRetry={() => void pages.refetch()} />
         ) : list.length === 0 ? (
           <EmptyState icon="bell" title={unreadOnly ? "Nothing unread" : "No notifications yet"}>
             Join requests, approvals, invitations, announcements and token problems show up here as they happen.
@@ -160,9 +129,9 @@ export function NotificationsPage() {
                 </li>
               ))}
             </ul>
-            {next !== null ? (
+            {pages.hasNextPage ? (
               <div className="list-more">
-                <Button onClick={loadMore} busy={loadingMore} busyLabel="Loading…">
+                <Button onClick={loadMore} busy={busy === "more"} busyLabel="Loading…">
                   Load older notifications
                 </Button>
               </div>

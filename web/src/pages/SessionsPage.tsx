@@ -1,24 +1,26 @@
 import { useState } from "react";
-import { api, errorMessage } from "../api/client";
-import type { SessionsResponse, SessionView } from "../api/types";
+import { endpoints } from "../api/endpoints";
+import type { SessionView } from "../api/types";
 import { useConfirm } from "../components/Dialog";
 import { Icon } from "../components/Icon";
 import { useToast } from "../components/Toasts";
 import { Alert, Badge, Button, Card, EmptyState, ErrorState, LoadingState, PageHeader, Time } from "../components/ui";
 import { describeUserAgent, formatDateTime } from "../lib/format";
 import { useReady, useTitle } from "../lib/hooks";
+import { mutate, useApiQuery } from "../lib/query";
 import { navigate } from "../lib/router";
 import { useSession } from "../lib/session";
-import { isFirstLoad, useResource } from "../lib/useResource";
+import { useAction } from "../lib/useAction";
+import "../styles/sessions.css";
 
 export function SessionsPage() {
   useTitle("Sessions");
-  const sessions = useResource((signal) => api.get<SessionsResponse>("/api/auth/sessions", { signal }), []);
-  useReady(!isFirstLoad(sessions));
+  const sessions = useApiQuery(endpoints.sessions);
+  useReady(!sessions.isPending);
   const confirm = useConfirm();
   const toast = useToast();
   const { logout } = useSession();
-  const [ending, setEnding] = useState<Set<string>>(new Set());
+  const { busy, run } = useAction();
   const [bulk, setBulk] = useState<{ done: number; total: number } | null>(null);
   const [bulkError, setBulkError] = useState<string | null>(null);
 
@@ -27,8 +29,6 @@ export function SessionsPage() {
   const sorted = [...list].sort(
     (a, b) => Number(b.current) - Number(a.current) || b.last_seen_at_ms - a.last_seen_at_ms,
   );
-
-  const remove = (id: string) => sessions.setData((d) => (d ? { sessions: d.sessions.filter((s) => s.id !== id) } : d));
 
   const endOne = async (session: SessionView) => {
     const ok = await confirm({
@@ -44,20 +44,10 @@ export function SessionsPage() {
       danger: true,
     });
     if (!ok) return;
-    setEnding((s) => new Set(s).add(session.id));
-    try {
-      await api.del(`/api/auth/sessions/${session.id}`);
-      remove(session.id);
-      toast({ kind: "success", title: "Session ended", body: describeUserAgent(session.user_agent) });
-    } catch (e) {
-      toast({ kind: "error", title: "The session could not be ended", body: errorMessage(e) });
-    } finally {
-      setEnding((s) => {
-        const next = new Set(s);
-        next.delete(session.id);
-        return next;
-      });
-    }
+    await run(session.id, () => mutate(endpoints.endSession, { params: { sessionId: session.id } }), {
+      success: { kind: "success", title: "Session ended", body: describeUserAgent(session.user_agent) },
+      failure: "The session could not be ended",
+    });
   };
 
   const endOthers = async () => {
@@ -73,8 +63,7 @@ export function SessionsPage() {
     let failed = 0;
     for (const [i, s] of others.entries()) {
       try {
-        await api.del(`/api/auth/sessions/${s.id}`);
-        remove(s.id);
+        await mutate(endpoints.endSession, { params: { sessionId: s.id } });
       } catch {
         failed += 1;
       }
@@ -83,7 +72,6 @@ export function SessionsPage() {
     setBulk(null);
     if (failed) setBulkError(`${failed} of ${others.length} sessions could not be ended. Try again.`);
     else toast({ kind: "success", title: "Every other session was ended" });
-    sessions.reload();
   };
 
   const logOutHere = async () => {
@@ -93,12 +81,14 @@ export function SessionsPage() {
       confirmLabel: "Log out",
     });
     if (!ok) return;
-    try {
-      await logout();
-      navigate("/", { replace: true });
-    } catch (e) {
-      toast({ kind: "error", title: "Logging out failed", body: errorMessage(e) });
-    }
+    await run(
+      "logout",
+      async () => {
+        await logout();
+        navigate("/", { replace: true });
+      },
+      { failure: "Logging out failed" },
+    );
   };
 
   return (
@@ -130,10 +120,10 @@ export function SessionsPage() {
       ) : null}
       {bulkError ? <Alert onDismiss={() => setBulkError(null)}>{bulkError}</Alert> : null}
       <Card>
-        {isFirstLoad(sessions) ? (
+        {sessions.isPending ? (
           <LoadingState label="Loading sessions" />
-        ) : sessions.error && !sessions.data ? (
-          <ErrorState error={sessions.error} onRetry={sessions.reload} />
+        ) : !sessions.data ? (
+          <ErrorState error={sessions.error} onRetry={() => void sessions.refetch()} />
         ) : sorted.length === 0 ? (
           <EmptyState icon="monitor" title="No live sessions">
             This is unusual: your current session should be listed. Reload the page.
@@ -174,7 +164,7 @@ export function SessionsPage() {
                       size="sm"
                       variant="danger"
                       onClick={() => void endOne(s)}
-                      busy={ending.has(s.id)}
+                      busy={busy === s.id}
                       busyLabel="Ending…"
                       disabled={bulk !== null}
                       aria-label={`End session: ${describeUserAgent(s.user_agent)}, last active ${new Date(s.last_seen_at_ms).toLocaleString()}`}

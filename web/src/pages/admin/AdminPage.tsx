@@ -2,18 +2,9 @@
 // categories. Loaded on demand.
 
 import { useEffect, useState } from "react";
-import { api, ApiError, errorMessage, query } from "../../api/client";
-import type {
-  AdminUserResponse,
-  AdminUsersResponse,
-  AuditPage,
-  BanBody,
-  Category,
-  CategoriesResponse,
-  Disabled,
-  EntryView,
-  SessionView,
-} from "../../api/types";
+import { ApiError } from "../../api/client";
+import { endpoints } from "../../api/endpoints";
+import type { Category, Disabled, SessionView } from "../../api/types";
 import { useConfirm } from "../../components/Dialog";
 import { CategoryDialog } from "../../components/groups";
 import { Icon } from "../../components/Icon";
@@ -35,9 +26,11 @@ import {
 } from "../../components/ui";
 import { describeUserAgent, formatDateTime, humanize, plural, shortId } from "../../lib/format";
 import { useReady, useTitle } from "../../lib/hooks";
+import { mutate, useApiInfiniteQuery, useApiQuery } from "../../lib/query";
 import { Link, setSearch, useLocation } from "../../lib/router";
 import { useMe } from "../../lib/session";
-import { isFirstLoad, useResource } from "../../lib/useResource";
+import { useAction } from "../../lib/useAction";
+import "../../styles/admin.css";
 
 export default function AdminPage({ section, id }: { section: string; id?: string }) {
   const me = useMe();
@@ -82,18 +75,15 @@ const USERS_PAGE = 50;
 
 function Users() {
   const offset = Math.max(0, Number(useLocation().search.get("offset") ?? 0) || 0);
-  const users = useResource(
-    (signal) => api.get<AdminUsersResponse>(`/api/admin/users${query({ limit: USERS_PAGE, offset })}`, { signal }),
-    [offset],
-  );
-  useReady(!isFirstLoad(users));
+  const users = useApiQuery(endpoints.adminUsers, { query: { limit: USERS_PAGE, offset } });
+  useReady(!users.isPending);
   const list = users.data?.users ?? [];
   return (
     <Card title="Users">
-      {isFirstLoad(users) ? (
+      {users.isPending ? (
         <LoadingState label="Loading users" />
-      ) : users.error && !users.data ? (
-        <ErrorState error={users.error} onRetry={users.reload} />
+      ) : !users.data ? (
+        <ErrorState error={users.error} onRetry={() => void users.refetch()} />
       ) : list.length === 0 ? (
         <EmptyState icon="users" title={offset > 0 ? "No more users" : "No users yet"} />
       ) : (
@@ -167,33 +157,20 @@ function AccountRights({
   isAdmin,
   disabled,
   isMe,
-  onChange,
 }: {
   userId: string;
   who: string;
   isAdmin: boolean;
   disabled: Disabled | null;
   isMe: boolean;
-  onChange: () => void;
 }) {
   const confirm = useConfirm();
-  const toast = useToast();
-  const [busy, setBusy] = useState<null | "admin" | "ban">(null);
+  const { busy, run } = useAction<"admin" | "ban">();
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | null>(null);
+  const params = { userId };
+  const failure = "That did not work";
 
-  const act = async (kind: "admin" | "ban", work: () => Promise<unknown>, done: string) => {
-    setBusy(kind);
-    try {
-      await work();
-      toast({ kind: "success", title: done });
-      onChange();
-    } catch (e) {
-      toast({ kind: "error", title: "That did not work", body: errorMessage(e) });
-    } finally {
-      setBusy(null);
-    }
-  };
   const toggleAdmin = async () => {
     const ok = await confirm({
       title: isAdmin ? `Revoke ${who}'s site admin right?` : `Make ${who} a site admin?`,
@@ -206,11 +183,10 @@ function AccountRights({
       danger: isAdmin,
     });
     if (!ok) return;
-    await act(
-      "admin",
-      () => (isAdmin ? api.del(`/api/admin/users/${userId}/admin`) : api.post(`/api/admin/users/${userId}/admin`)),
-      isAdmin ? `${who} is no longer a site admin` : `${who} is a site admin`,
-    );
+    await run("admin", () => mutate(isAdmin ? endpoints.revokeSiteAdmin : endpoints.grantSiteAdmin, { params }), {
+      success: isAdmin ? `${who} is no longer a site admin` : `${who} is a site admin`,
+      failure,
+    });
   };
   const ban = async () => {
     if (!reason.trim()) {
@@ -230,10 +206,14 @@ function AccountRights({
       danger: true,
     });
     if (!ok) return;
-    await act("ban", () => api.post(`/api/admin/users/${userId}/ban`, { reason: reason.trim() } satisfies BanBody), `${who}'s account is disabled`);
+    await run("ban", () => mutate(endpoints.ban, { params, body: { reason: reason.trim() } }), {
+      success: `${who}'s account is disabled`,
+      failure,
+    });
     setReason("");
   };
-  const lift = () => act("ban", () => api.del(`/api/admin/users/${userId}/ban`), `${who} may log in again`);
+  const lift = () =>
+    run("ban", () => mutate(endpoints.liftBan, { params }), { success: `${who} may log in again`, failure });
 
   return (
     <Card title="Account">
@@ -292,20 +272,19 @@ function AccountRights({
 
 function UserDetail({ id }: { id: string }) {
   const me = useMe();
-  const detail = useResource((signal) => api.get<AdminUserResponse>(`/api/admin/users/${id}`, { signal }), [id]);
-  useReady(!isFirstLoad(detail));
+  const detail = useApiQuery(endpoints.adminUser, { params: { userId: id } });
+  useReady(!detail.isPending);
   const confirm = useConfirm();
-  const toast = useToast();
-  const [ending, setEnding] = useState<string | null>(null);
+  const { busy: ending, run } = useAction();
 
-  if (isFirstLoad(detail)) return <LoadingState label="Loading user" />;
-  if (detail.error && !detail.data) {
+  if (detail.isPending) return <LoadingState label="Loading user" />;
+  if (!detail.data) {
     return (
       <>
         <ErrorState
           error={detail.error}
           title={detail.error instanceof ApiError && detail.error.status === 404 ? "No such user" : undefined}
-          onRetry={detail.reload}
+          onRetry={() => void detail.refetch()}
         />
         <ButtonLink to="/admin/users" icon="back">
           All users
@@ -313,7 +292,7 @@ function UserDetail({ id }: { id: string }) {
       </>
     );
   }
-  const { user, sessions } = detail.data!;
+  const { user, sessions } = detail.data;
   const primary = user.characters.find((c) => c.is_primary) ?? user.characters[0];
   const who = primary?.name ?? `User ${shortId(user.id)}`;
 
@@ -330,16 +309,10 @@ function UserDetail({ id }: { id: string }) {
       danger: true,
     });
     if (!ok) return;
-    setEnding(s.id);
-    try {
-      await api.del(`/api/admin/sessions/${s.id}`);
-      detail.setData((d) => (d ? { ...d, sessions: d.sessions.filter((x) => x.id !== s.id) } : d));
-      toast({ kind: "success", title: "Session ended" });
-    } catch (e) {
-      toast({ kind: "error", title: "The session was not ended", body: errorMessage(e) });
-    } finally {
-      setEnding(null);
-    }
+    await run(s.id, () => mutate(endpoints.adminEndSession, { params: { sessionId: s.id } }), {
+      success: "Session ended",
+      failure: "The session was not ended",
+    });
   };
 
   return (
@@ -377,7 +350,6 @@ function UserDetail({ id }: { id: string }) {
           isAdmin={user.is_site_admin}
           disabled={user.disabled}
           isMe={user.id === me.user.id}
-          onChange={detail.reload}
         />
         <Card
           title={
@@ -456,43 +428,26 @@ function Audit() {
   const [filter, setFilter] = useState(userId);
   const [filterError, setFilterError] = useState<string | null>(null);
   useEffect(() => setFilter(userId), [userId]);
-  const first = useResource(
-    (signal) => api.get<AuditPage>(`/api/admin/audit${query({ limit: 50, user_id: userId })}`, { signal }),
-    [userId],
+  const pages = useApiInfiniteQuery(
+    endpoints.audit,
+    { query: { limit: 50, user_id: userId } },
+    "before_id",
+    (last) => last.next_before_id,
   );
-  useReady(!isFirstLoad(first));
+  useReady(!pages.isPending);
   // Names for the user ids in the log: the newest 200 users (older ones show their short id).
-  const users = useResource((signal) => api.get<AdminUsersResponse>("/api/admin/users?limit=200", { signal }), []);
+  const users = useApiQuery(endpoints.adminUsers, { query: { limit: 200 } });
   const names = new Map(
     (users.data?.users ?? []).map((u) => [u.id, u.primary_character_name ?? shortId(u.id)] as const),
   );
-  const [older, setOlder] = useState<EntryView[]>([]);
-  const [next, setNext] = useState<number | null | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
-  const [moreError, setMoreError] = useState<string | null>(null);
-  useEffect(() => {
-    setOlder([]);
-    setNext(undefined);
-  }, [first.data]);
-  const cursor = next === undefined ? (first.data?.next_before_id ?? null) : next;
-  const entries = [...(first.data?.entries ?? []), ...older];
+  const { busy, error: moreError, run } = useAction<"more">();
+  const entries = pages.data?.pages.flatMap((page) => page.entries) ?? [];
 
-  const loadMore = async () => {
-    if (cursor === null) return;
-    setLoading(true);
-    setMoreError(null);
-    try {
-      const page = await api.get<AuditPage>(
-        `/api/admin/audit${query({ limit: 50, user_id: userId, before_id: cursor })}`,
-      );
-      setOlder((o) => [...o, ...page.entries]);
-      setNext(page.next_before_id);
-    } catch (e) {
-      setMoreError(errorMessage(e));
-    } finally {
-      setLoading(false);
-    }
-  };
+  const loadMore = () =>
+    run("more", async () => {
+      const result = await pages.fetchNextPage();
+      if (result.error) throw result.error;
+    });
 
   const applyFilter = () => {
     const text = filter.trim();
@@ -540,10 +495,10 @@ function Audit() {
           ) : null}
         </div>
       </form>
-      {isFirstLoad(first) ? (
+      {pages.isPending ? (
         <LoadingState label="Loading the audit log" />
-      ) : first.error && !first.data ? (
-        <ErrorState error={first.error} onRetry={first.reload} />
+      ) : !pages.data ? (
+        <ErrorState error={pages.error} onRetry={() => void pages.refetch()} />
       ) : entries.length === 0 ? (
         <EmptyState icon="list" title="No audit entries">
           {userId ? "Nothing recorded for this user." : "Logins, links and session changes are recorded here."}
@@ -594,9 +549,9 @@ function Audit() {
             </table>
           </div>
           {moreError ? <Alert>{moreError}</Alert> : null}
-          {cursor !== null ? (
+          {pages.hasNextPage ? (
             <div className="list-more">
-              <Button onClick={loadMore} busy={loading} busyLabel="Loading…">
+              <Button onClick={loadMore} busy={busy === "more"} busyLabel="Loading…">
                 Load older entries
               </Button>
             </div>
@@ -632,12 +587,12 @@ function DetailText({ detail }: { detail: unknown }) {
 }
 
 function Categories() {
-  const listing = useResource((signal) => api.get<CategoriesResponse>("/api/groups/categories", { signal }), []);
-  useReady(!isFirstLoad(listing));
+  const listing = useApiQuery(endpoints.categories);
+  useReady(!listing.isPending);
   const confirm = useConfirm();
   const toast = useToast();
   const [editing, setEditing] = useState<Category | null | "new">(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useAction();
 
   const remove = async (c: Category) => {
     const ok = await confirm({
@@ -647,16 +602,10 @@ function Categories() {
       danger: true,
     });
     if (!ok) return;
-    setBusy(c.id);
-    try {
-      await api.del(`/api/groups/categories/${c.id}`);
-      toast({ kind: "success", title: `${c.name} was deleted` });
-      listing.reload();
-    } catch (e) {
-      toast({ kind: "error", title: "The category was not deleted", body: errorMessage(e) });
-    } finally {
-      setBusy(null);
-    }
+    await run(c.id, () => mutate(endpoints.deleteCategory, { params: { categoryId: c.id } }), {
+      success: `${c.name} was deleted`,
+      failure: "The category was not deleted",
+    });
   };
 
   const categories = listing.data?.categories ?? [];
@@ -669,10 +618,10 @@ function Categories() {
         </Button>
       }
     >
-      {isFirstLoad(listing) ? (
+      {listing.isPending ? (
         <LoadingState label="Loading categories" />
-      ) : listing.error && !listing.data ? (
-        <ErrorState error={listing.error} onRetry={listing.reload} />
+      ) : !listing.data ? (
+        <ErrorState error={listing.error} onRetry={() => void listing.refetch()} />
       ) : categories.length === 0 ? (
         <EmptyState icon="list" title="No categories yet">
           Groups live in categories. Create one to let pilots start groups.
@@ -725,7 +674,6 @@ function Categories() {
           onSaved={(saved) => {
             setEditing(null);
             toast({ kind: "success", title: `Category ${saved.name} saved` });
-            listing.reload();
           }}
         />
       ) : null}

@@ -3,17 +3,9 @@
 // filters in the URL and pagination.
 
 import { useEffect, useState } from "react";
-import { api, ApiError, errorMessage, grantUrl, query } from "../../api/client";
-import type {
-  AssetsPage,
-  CharacterSyncStatus,
-  JournalPage,
-  OrdersResponse,
-  Skills,
-  SyncRunReport,
-  TransactionsPage,
-  WalletResponse,
-} from "../../api/types";
+import { ApiError, errorMessage, grantUrl } from "../../api/client";
+import { endpoints } from "../../api/endpoints";
+import type { SyncRunReport } from "../../api/types";
 import {
   Isk,
   OffsetPager,
@@ -26,7 +18,6 @@ import {
   SyncTable,
   type Side,
 } from "../../components/data";
-import { useToast } from "../../components/Toasts";
 import {
   Alert,
   Badge,
@@ -43,11 +34,13 @@ import {
   TextField,
 } from "../../components/ui";
 import { formatCount, formatDateTime, humanize, multiplyIsk, plural } from "../../lib/format";
-import { useMounted, useReady, useTitle } from "../../lib/hooks";
+import { useReady, useTitle } from "../../lib/hooks";
+import { mutate, useApiQuery } from "../../lib/query";
 import { setSearch, useLocation } from "../../lib/router";
 import { useMe } from "../../lib/session";
-import { isFirstLoad, useResource } from "../../lib/useResource";
+import { useAction } from "../../lib/useAction";
 import { NotFound } from "../NotFound";
+import "../../styles/data.css";
 
 const TABS = ["overview", "journal", "transactions", "orders", "assets"] as const;
 type Tab = (typeof TABS)[number];
@@ -110,38 +103,26 @@ function summarize(report: SyncRunReport): { kind: "success" | "error" | "info";
 }
 
 function Overview({ id, name, corporationId }: { id: string; name: string; corporationId: number | null }) {
-  const toast = useToast();
-  const mounted = useMounted();
-  const status = useResource(
-    (signal) => api.get<CharacterSyncStatus>(`/api/characters/${id}/sync`, { signal }),
-    [id],
-  );
-  const wallet = useResource((signal) => api.get<WalletResponse>(`/api/characters/${id}/wallet`, { signal }), [id]);
-  const skills = useResource((signal) => api.get<Skills>(`/api/characters/${id}/skills`, { signal }), [id]);
-  const [syncing, setSyncing] = useState(false);
-  useReady(!isFirstLoad(status));
+  const params = { characterId: id };
+  const status = useApiQuery(endpoints.characterSync, { params });
+  const wallet = useApiQuery(endpoints.wallet, { params });
+  const skills = useApiQuery(endpoints.skills, { params });
+  const { busy, run } = useAction<"sync">();
+  const syncing = busy === "sync";
+  useReady(!status.isPending);
 
-  const syncNow = async () => {
-    setSyncing(true);
-    try {
-      const report = await api.post<SyncRunReport>(`/api/characters/${id}/sync`);
-      const summary = summarize(report);
-      toast({ kind: summary.kind, title: `${name}: sync finished`, body: summary.body });
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        toast({ kind: "info", title: "A sync is already running", body: "Its results show up here when it ends." });
-      } else {
-        toast({ kind: "error", title: `${name}: the sync failed`, body: errorMessage(e) });
-      }
-    } finally {
-      if (mounted.current) {
-        setSyncing(false);
-        status.reload();
-        wallet.reload();
-        skills.reload();
-      }
-    }
-  };
+  // The datasets refresh whatever the outcome: a sync already running may have finished some.
+  const syncNow = () =>
+    run("sync", () => mutate(endpoints.syncCharacter, { params }), {
+      success: (report) => {
+        const summary = summarize(report);
+        return { kind: summary.kind, title: `${name}: sync finished`, body: summary.body };
+      },
+      failure: (e) =>
+        e instanceof ApiError && e.status === 409
+          ? { kind: "info", title: "A sync is already running", body: "Its results show up here when it ends." }
+          : { kind: "error", title: `${name}: the sync failed`, body: errorMessage(e) },
+    });
 
   const datasets = status.data?.datasets ?? [];
   const missing = datasets.filter((d) => d.status === "missing_scope" || d.status === "token_invalid");
@@ -164,10 +145,10 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
             <span className="sync-progress__bar" aria-hidden="true" />
           </div>
         ) : null}
-        {isFirstLoad(status) ? (
+        {status.isPending ? (
           <LoadingState label="Loading the sync status" />
-        ) : status.error && !status.data ? (
-          <ErrorState error={status.error} onRetry={status.reload} />
+        ) : !status.data ? (
+          <ErrorState error={status.error} onRetry={() => void status.refetch()} />
         ) : datasets.length === 0 ? (
           <EmptyState icon="clock" title="Not synced yet">
             The first sync of this character has not run. Use Sync now to start it.
@@ -187,26 +168,26 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
         )}
       </Card>
       <Card title="Wallet">
-        {isFirstLoad(wallet) ? (
+        {wallet.isPending ? (
           <LoadingState rows={1} label="Loading the wallet" />
-        ) : wallet.error && !wallet.data ? (
-          <ErrorState error={wallet.error} onRetry={wallet.reload} />
-        ) : wallet.data!.balance === null ? (
+        ) : !wallet.data ? (
+          <ErrorState error={wallet.error} onRetry={() => void wallet.refetch()} />
+        ) : wallet.data.balance === null ? (
           <EmptyState icon="clock" title="No balance yet">
             The wallet has not been synced.
           </EmptyState>
         ) : (
           <p className="big-number" data-testid="wallet-balance">
-            <Isk value={wallet.data!.balance} />
+            <Isk value={wallet.data.balance} />
           </p>
         )}
       </Card>
       <Card title="Skills">
-        {isFirstLoad(skills) ? (
+        {skills.isPending ? (
           <LoadingState rows={1} label="Loading skills" />
-        ) : skills.error && !skills.data ? (
-          <ErrorState error={skills.error} onRetry={skills.reload} />
-        ) : skills.data!.total_sp === null && skills.data!.skills.length === 0 ? (
+        ) : !skills.data ? (
+          <ErrorState error={skills.error} onRetry={() => void skills.refetch()} />
+        ) : skills.data.total_sp === null && skills.data.skills.length === 0 ? (
           <EmptyState icon="clock" title="No skills yet">
             Skills are not synced{datasets.some((d) => d.dataset === "skills" && d.status === "missing_scope")
               ? ": the token lacks the skills permission."
@@ -216,19 +197,19 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
           <dl className="stats">
             <div>
               <dt>Total skill points</dt>
-              <dd data-testid="total-sp">{formatCount(skills.data!.total_sp)}</dd>
+              <dd data-testid="total-sp">{formatCount(skills.data.total_sp)}</dd>
             </div>
             <div>
               <dt>Unallocated</dt>
-              <dd>{formatCount(skills.data!.unallocated_sp)}</dd>
+              <dd>{formatCount(skills.data.unallocated_sp)}</dd>
             </div>
             <div>
               <dt>Skills trained</dt>
-              <dd>{formatCount(skills.data!.skills.length)}</dd>
+              <dd>{formatCount(skills.data.skills.length)}</dd>
             </div>
             <div>
               <dt>In the queue</dt>
-              <dd>{formatCount(skills.data!.queue.length)}</dd>
+              <dd>{formatCount(skills.data.queue.length)}</dd>
             </div>
           </dl>
         )}
@@ -296,6 +277,13 @@ function CursorPager({
   );
 }
 
+/** "Older": the next page's cursor (the button is disabled when there is none). */
+function olderThan(next: string | null, older: (next: string) => void): () => void {
+  return () => {
+    if (next !== null) older(next);
+  };
+}
+
 const REF_TYPES = [
   "market_transaction",
   "market_escrow",
@@ -317,15 +305,11 @@ function Journal({ id }: { id: string }) {
   const [draft, setDraft] = useState(refType);
   const [draftError, setDraftError] = useState<string | null>(null);
   useEffect(() => setDraft(refType), [refType]);
-  const journal = useResource(
-    (signal) =>
-      api.get<JournalPage>(
-        `/api/characters/${id}/wallet/journal${query({ ref_type: refType, before_id: cursor.before, limit })}`,
-        { signal },
-      ),
-    [id, refType, cursor.before, limit],
-  );
-  useReady(!isFirstLoad(journal));
+  const journal = useApiQuery(endpoints.journal, {
+    params: { characterId: id },
+    query: { ref_type: refType, before_id: cursor.before, limit },
+  });
+  useReady(!journal.isPending);
 
   const apply = () => {
     const text = draft.trim();
@@ -376,10 +360,10 @@ function Journal({ id }: { id: string }) {
           ) : null}
         </div>
       </form>
-      {isFirstLoad(journal) ? (
+      {journal.isPending ? (
         <LoadingState label="Loading the journal" />
-      ) : journal.error && !journal.data ? (
-        <ErrorState error={journal.error} onRetry={journal.reload} />
+      ) : !journal.data ? (
+        <ErrorState error={journal.error} onRetry={() => void journal.refetch()} />
       ) : entries.length === 0 ? (
         <EmptyState icon="list" title={refType ? "No matching journal entries" : "No journal entries yet"}>
           {refType
@@ -430,8 +414,8 @@ function Journal({ id }: { id: string }) {
           <CursorPager
             label="Journal pages"
             page={cursor.page}
-            next={journal.data!.next_before_id}
-            onOlder={() => cursor.older(journal.data!.next_before_id!)}
+            next={journal.data.next_before_id}
+            onOlder={olderThan(journal.data.next_before_id, cursor.older)}
             onNewer={cursor.newer}
           />
         </>
@@ -445,15 +429,11 @@ function Transactions({ id }: { id: string }) {
   const side = parseSide(search.get("side"));
   const limit = pageLimit(search, 25);
   const cursor = useCursor([id, side, limit]);
-  const page = useResource(
-    (signal) =>
-      api.get<TransactionsPage>(
-        `/api/characters/${id}/transactions${query({ buy: sideParam(side), before_id: cursor.before, limit })}`,
-        { signal },
-      ),
-    [id, side, cursor.before, limit],
-  );
-  useReady(!isFirstLoad(page));
+  const page = useApiQuery(endpoints.transactions, {
+    params: { characterId: id },
+    query: { buy: sideParam(side), before_id: cursor.before, limit },
+  });
+  useReady(!page.isPending);
   const rows = page.data?.transactions ?? [];
   return (
     <Card
@@ -462,10 +442,10 @@ function Transactions({ id }: { id: string }) {
         <SideToggle label="Show transactions" value={side} onChange={(s: Side) => setSearch({ side: s === "all" ? null : s })} />
       }
     >
-      {isFirstLoad(page) ? (
+      {page.isPending ? (
         <LoadingState label="Loading transactions" />
-      ) : page.error && !page.data ? (
-        <ErrorState error={page.error} onRetry={page.reload} />
+      ) : !page.data ? (
+        <ErrorState error={page.error} onRetry={() => void page.refetch()} />
       ) : rows.length === 0 ? (
         <EmptyState icon="list" title={side === "all" ? "No transactions yet" : `No ${side} transactions`}>
           {side === "all" ? "The first sync has not finished, or this character has not traded." : "Try All."}
@@ -520,8 +500,8 @@ function Transactions({ id }: { id: string }) {
           <CursorPager
             label="Transaction pages"
             page={cursor.page}
-            next={page.data!.next_before_id}
-            onOlder={() => cursor.older(page.data!.next_before_id!)}
+            next={page.data.next_before_id}
+            onOlder={olderThan(page.data.next_before_id, cursor.older)}
             onNewer={cursor.newer}
           />
         </>
@@ -533,21 +513,18 @@ function Transactions({ id }: { id: string }) {
 function Orders({ id }: { id: string }) {
   const { search } = useLocation();
   const side = parseSide(search.get("side"));
-  const orders = useResource(
-    (signal) => api.get<OrdersResponse>(`/api/characters/${id}/orders${query({ buy: sideParam(side) })}`, { signal }),
-    [id, side],
-  );
-  useReady(!isFirstLoad(orders));
+  const orders = useApiQuery(endpoints.orders, { params: { characterId: id }, query: { buy: sideParam(side) } });
+  useReady(!orders.isPending);
   const rows = orders.data?.orders ?? [];
   return (
     <Card
       title="Open market orders"
       actions={<SideToggle label="Show orders" value={side} onChange={(s) => setSearch({ side: s === "all" ? null : s })} />}
     >
-      {isFirstLoad(orders) ? (
+      {orders.isPending ? (
         <LoadingState label="Loading orders" />
-      ) : orders.error && !orders.data ? (
-        <ErrorState error={orders.error} onRetry={orders.reload} />
+      ) : !orders.data ? (
+        <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />
       ) : rows.length === 0 ? (
         <EmptyState icon="list" title={side === "all" ? "No open orders" : `No open ${side} orders`}>
           {side === "all"
@@ -618,15 +595,11 @@ function Assets({ id }: { id: string }) {
   const [draft, setDraft] = useState({ location: locationId, type: typeId });
   const [errors, setErrors] = useState<{ location: string | null; type: string | null }>({ location: null, type: null });
   useEffect(() => setDraft({ location: locationId, type: typeId }), [locationId, typeId]);
-  const assets = useResource(
-    (signal) =>
-      api.get<AssetsPage>(
-        `/api/characters/${id}/assets${query({ location_id: locationId, type_id: typeId, limit, offset })}`,
-        { signal },
-      ),
-    [id, locationId, typeId, limit, offset],
-  );
-  useReady(!isFirstLoad(assets));
+  const assets = useApiQuery(endpoints.assets, {
+    params: { characterId: id },
+    query: { location_id: locationId, type_id: typeId, limit, offset },
+  });
+  useReady(!assets.isPending);
 
   const apply = () => {
     const location = parseId(draft.location, "A location id");
@@ -683,10 +656,10 @@ function Assets({ id }: { id: string }) {
           ) : null}
         </div>
       </form>
-      {isFirstLoad(assets) ? (
+      {assets.isPending ? (
         <LoadingState label="Loading assets" />
-      ) : assets.error && !assets.data ? (
-        <ErrorState error={assets.error} onRetry={assets.reload} />
+      ) : !assets.data ? (
+        <ErrorState error={assets.error} onRetry={() => void assets.refetch()} />
       ) : rows.length === 0 && offset === 0 ? (
         <EmptyState icon="inbox" title={filtered ? "No matching assets" : "No assets yet"}>
           {filtered ? "Nothing at that location or of that type." : "The first sync has not finished, or the character owns nothing."}
@@ -735,7 +708,7 @@ function Assets({ id }: { id: string }) {
             label="Asset pages"
             offset={offset}
             limit={limit}
-            total={assets.data!.total}
+            total={assets.data.total}
             shown={rows.length}
             onOffset={(o) => setSearch({ offset: o ? String(o) : null })}
           />

@@ -4,24 +4,11 @@
 // journal, assets, structures and orders the directors' tokens read.
 
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { api, ApiError, errorMessage, grantUrl, query } from "../../api/client";
-import type {
-  CorporationDatasetPage,
-  CorporationMembersPage,
-  CorporationResponse,
-  CorporationSummary,
-  CorporationsResponse,
-  Director,
-  DirectorBody,
-  JsonValue,
-  ManagedPatch,
-  RecruitingResponse,
-  RegisterCorporationBody,
-  SyncRunReport,
-} from "../../api/types";
+import { ApiError, grantUrl, query } from "../../api/client";
+import { endpoints } from "../../api/endpoints";
+import type { CorporationResponse, CorporationSummary, Director, JsonValue, ManagedPatch } from "../../api/types";
 import { Isk, OffsetPager, pageLimit, parseId, statusInfo, SyncTable } from "../../components/data";
 import { useConfirm } from "../../components/Dialog";
-import { useToast } from "../../components/Toasts";
 import {
   Alert,
   Badge,
@@ -42,11 +29,13 @@ import {
   Time,
 } from "../../components/ui";
 import { formatCount, formatDateTime, humanize, plural, sumIsk } from "../../lib/format";
-import { useMounted, useReady, useTitle } from "../../lib/hooks";
+import { useReady, useTitle } from "../../lib/hooks";
+import { mutate, useApiQuery } from "../../lib/query";
 import { Link, setSearch, useLocation } from "../../lib/router";
 import { useMe } from "../../lib/session";
-import { isFirstLoad, useResource } from "../../lib/useResource";
+import { useAction } from "../../lib/useAction";
 import { NotFound } from "../NotFound";
+import "../../styles/data.css";
 
 /** `Blue Fleet [BLUE]`, or the id while ESI's name is not known. */
 function corporationName(c: Pick<CorporationSummary, "corporation_id" | "name" | "ticker">): string {
@@ -110,12 +99,9 @@ function CorporationItem({ corp }: { corp: CorporationSummary }) {
 /** `/corporations`: your characters' corporations, the ones the hub serves, and the recruiting ones. */
 export function CorporationsPage() {
   useTitle("Corporations");
-  const list = useResource((signal) => api.get<CorporationsResponse>("/api/corporations", { signal }), []);
-  const recruiting = useResource(
-    (signal) => api.get<RecruitingResponse>("/api/corporations/recruiting", { signal }),
-    [],
-  );
-  useReady(!isFirstLoad(list));
+  const list = useApiQuery(endpoints.corporations);
+  const recruiting = useApiQuery(endpoints.recruiting);
+  useReady(!list.isPending);
   const all = list.data?.corporations ?? [];
   const mine = all.filter((c) => c.my_characters.length > 0);
   const managed = all.filter((c) => c.managed && c.my_characters.length === 0);
@@ -125,10 +111,10 @@ export function CorporationsPage() {
         title="Corporations"
         subtitle="Rights here follow in-game roles: a corporation's CEO and Directors administer it."
       />
-      {isFirstLoad(list) ? (
+      {list.isPending ? (
         <LoadingState label="Loading corporations" />
-      ) : list.error && !list.data ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : !list.data ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : (
         <div className="stack-lg">
           <Card title="Your corporations">
@@ -145,15 +131,15 @@ export function CorporationsPage() {
             )}
           </Card>
           <Card title="Recruiting">
-            {isFirstLoad(recruiting) ? (
+            {recruiting.isPending ? (
               <LoadingState rows={1} label="Loading recruiting corporations" />
-            ) : recruiting.error && !recruiting.data ? (
-              <ErrorState error={recruiting.error} onRetry={recruiting.reload} />
-            ) : recruiting.data!.corporations.length === 0 ? (
+            ) : !recruiting.data ? (
+              <ErrorState error={recruiting.error} onRetry={() => void recruiting.refetch()} />
+            ) : recruiting.data.corporations.length === 0 ? (
               <EmptyState icon="users" title="Nobody is recruiting right now" />
             ) : (
               <ul className="corp-list" data-testid="recruiting-corporations">
-                {recruiting.data!.corporations.map((c) => (
+                {recruiting.data.corporations.map((c) => (
                   <li key={c.corporation_id} className="corp-item">
                     <CorporationLogo id={c.corporation_id} name={corporationName(c)} />
                     <div className="corp-item__main">
@@ -181,9 +167,7 @@ export function CorporationsPage() {
               </ul>
             )}
           </Card>
-          {list.data!.is_site_admin ? (
-            <RegisterCorporation known={list.data!.known_unmanaged} onRegistered={list.reload} />
-          ) : null}
+          {list.data.is_site_admin ? <RegisterCorporation known={list.data.known_unmanaged} /> : null}
         </div>
       )}
     </div>
@@ -191,33 +175,34 @@ export function CorporationsPage() {
 }
 
 /** Site admins: the hub serves one more corporation (name and ticker come from ESI). */
-function RegisterCorporation({ known, onRegistered }: { known: CorporationSummary[]; onRegistered: () => void }) {
-  const toast = useToast();
+function RegisterCorporation({ known }: { known: CorporationSummary[] }) {
   const [picked, setPicked] = useState(known[0] ? String(known[0].corporation_id) : "");
   const [typed, setTyped] = useState("");
   const [flags, setFlags] = useState({ is_member: true, is_alt: false, is_special: false, background_sync: true });
   const [error, setError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: serverError, setError: setServerError, run } = useAction<"register">();
   const submit = async () => {
-    const id = typed.trim() ? parseId(typed, "corporation id") : { value: picked || null, error: picked ? null : "Pick a corporation or enter its id." };
+    const id = typed.trim()
+      ? parseId(typed, "corporation id")
+      : { value: picked || null, error: picked ? null : "Pick a corporation or enter its id." };
     setError(id.error);
     setServerError(null);
     if (!id.value) return;
-    setBusy(true);
-    try {
-      const created = await api.post<CorporationSummary>("/api/corporations", {
-        corporation_id: Number(id.value),
-        ...flags,
-      } satisfies RegisterCorporationBody);
-      toast({ kind: "success", title: `${corporationName(created)} is registered` });
-      setTyped("");
-      onRegistered();
-    } catch (e) {
-      setServerError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    const corporationId = Number(id.value);
+    await run(
+      "register",
+      async () => {
+        const created = await mutate(endpoints.registerCorporation, {
+          body: { corporation_id: corporationId, ...flags },
+        });
+        setTyped("");
+        return created;
+      },
+      {
+        success: (created) =>
+          `${created ? corporationName(created) : `Corporation #${corporationId}`} is registered`,
+      },
+    );
   };
   return (
     <Card title="Register a corporation">
@@ -266,7 +251,7 @@ function RegisterCorporation({ known, onRegistered }: { known: CorporationSummar
           />
         </div>
         <div>
-          <Button type="submit" variant="primary" icon="plus" busy={busy} busyLabel="Registering…">
+          <Button type="submit" variant="primary" icon="plus" busy={busy === "register"} busyLabel="Registering…">
             Register corporation
           </Button>
         </div>
@@ -288,42 +273,32 @@ const TAB_LABELS: Record<Tab, string> = {
 };
 
 export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: string }) {
-  const corp = useResource(
-    (signal) => api.get<CorporationResponse>(`/api/corporations/${id}`, { signal }),
-    [id],
-  );
+  const params = { corporationId: id };
+  const corp = useApiQuery(endpoints.corporation, { params });
   const name = corp.data?.corporation ? corporationName(corp.data.corporation) : `Corporation #${id}`;
   useTitle(`${name}${tab !== "overview" ? ` · ${TAB_LABELS[tab as Tab] ?? ""}` : ""}`);
-  const toast = useToast();
-  const mounted = useMounted();
-  const [syncing, setSyncing] = useState(false);
-  useReady(!isFirstLoad(corp));
+  const { busy, run } = useAction<"sync">();
+  const syncing = busy === "sync";
+  useReady(!corp.isPending);
   if (!/^\d{1,18}$/.test(id) || !(TABS as readonly string[]).includes(tab)) return <NotFound />;
   const base = `/corporations/${id}`;
   // Only its CEO, characters holding Director in it, and site admins administer a corporation.
   const denied = corp.error instanceof ApiError && corp.error.status === 403;
 
-  const syncNow = async () => {
-    setSyncing(true);
-    try {
-      const report = await api.post<SyncRunReport>(`/api/corporations/${id}/sync`);
-      const bad = report.datasets.filter((d) => statusInfo(d.status).tone === "danger");
-      toast({
-        kind: bad.length ? "error" : "success",
-        title: `${name}: sync finished`,
-        body: bad.length
-          ? `${plural(bad.length, "dataset")} failed: ${bad.map((d) => d.message ?? d.status).join("; ")}`
-          : `${plural(report.datasets.length, "dataset")} synced.`,
-      });
-    } catch (e) {
-      toast({ kind: "error", title: "The corporation sync failed", body: errorMessage(e) });
-    } finally {
-      if (mounted.current) {
-        setSyncing(false);
-        corp.reload();
-      }
-    }
-  };
+  const syncNow = () =>
+    run("sync", () => mutate(endpoints.syncCorporation, { params }), {
+      success: (report) => {
+        const bad = report.datasets.filter((d) => statusInfo(d.status).tone === "danger");
+        return {
+          kind: bad.length ? "error" : "success",
+          title: `${name}: sync finished`,
+          body: bad.length
+            ? `${plural(bad.length, "dataset")} failed: ${bad.map((d) => d.message ?? d.status).join("; ")}`
+            : `${plural(report.datasets.length, "dataset")} synced.`,
+        };
+      },
+      failure: "The corporation sync failed",
+    });
 
   return (
     <div className="page">
@@ -354,7 +329,7 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
           <span className="sync-progress__bar" aria-hidden="true" />
         </div>
       ) : null}
-      {isFirstLoad(corp) ? (
+      {corp.isPending ? (
         <LoadingState label="Loading the corporation" />
       ) : denied ? (
         <div className="data-grid">
@@ -366,8 +341,8 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
             </Alert>
           </Card>
         </div>
-      ) : corp.error && !corp.data ? (
-        <ErrorState error={corp.error} onRetry={corp.reload} />
+      ) : !corp.data ? (
+        <ErrorState error={corp.error} onRetry={() => void corp.refetch()} />
       ) : (
         <>
           <TabNav
@@ -376,7 +351,7 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
             tabs={TABS.map((t) => ({ key: t, label: TAB_LABELS[t], to: t === "overview" ? base : `${base}/${t}` }))}
           />
           {tab === "overview" ? (
-            <Overview corp={corp.data!} reload={corp.reload} />
+            <Overview corp={corp.data} />
           ) : tab === "members" ? (
             <Members id={id} />
           ) : tab === "wallets" ? (
@@ -390,13 +365,13 @@ export function CorporationPage({ id, tab = "overview" }: { id: string; tab?: st
   );
 }
 
-function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => void }) {
+function Overview({ corp }: { corp: CorporationResponse }) {
   const names = new Map(corp.directors.map((d) => [d.character_id, d.character_name ?? `#${d.character_id}`]));
   const directors = [...corp.directors].sort((a, b) => a.priority - b.priority);
   const unhealthy = directors.filter((d) => !d.healthy).length;
   return (
     <div className="data-grid">
-      <Profile corp={corp} onSaved={reload} />
+      <Profile corp={corp} />
       <Card
         className="data-grid__wide"
         title={
@@ -419,11 +394,11 @@ function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => v
         ) : (
           <ul className="director-list">
             {directors.map((d) => (
-              <DirectorRow key={d.character_id} corporationId={corp.corporation_id} director={d} onChange={reload} />
+              <DirectorRow key={d.character_id} corporationId={corp.corporation_id} director={d} />
             ))}
           </ul>
         )}
-        <AddDirector corporationId={corp.corporation_id} scopes={corp.director_scopes} onAdded={reload} />
+        <AddDirector corporationId={corp.corporation_id} scopes={corp.director_scopes} />
       </Card>
       <Card className="data-grid__wide" title="Datasets">
         {corp.datasets.length === 0 ? (
@@ -446,8 +421,7 @@ function Overview({ corp, reload }: { corp: CorporationResponse; reload: () => v
 
 /** The managed corporation's flags and texts: corporation admins edit the recruiting flag and the
  * texts, site admins everything. */
-function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => void }) {
-  const toast = useToast();
+function Profile({ corp }: { corp: CorporationResponse }) {
   const managed = corp.corporation?.managed ?? null;
   const [form, setForm] = useState(() => ({
     is_recruiting: managed?.is_recruiting ?? false,
@@ -458,8 +432,7 @@ function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => 
     is_special: managed?.is_special ?? false,
     background_sync: managed?.background_sync ?? true,
   }));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction<"save">();
   if (!managed) {
     return (
       <Card className="data-grid__wide" title="Profile">
@@ -469,31 +442,25 @@ function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => 
       </Card>
     );
   }
-  const save = async () => {
-    setBusy(true);
-    setError(null);
+  const save = () => {
+    // Corporation admins change the recruiting flag and the texts; site admins also the rest.
     const patch: ManagedPatch = {
       is_recruiting: form.is_recruiting,
       short_description: form.short_description,
       description: form.description,
+      ...(corp.is_site_admin
+        ? {
+            is_member: form.is_member,
+            is_alt: form.is_alt,
+            is_special: form.is_special,
+            background_sync: form.background_sync,
+          }
+        : {}),
     };
-    if (corp.is_site_admin) {
-      Object.assign(patch, {
-        is_member: form.is_member,
-        is_alt: form.is_alt,
-        is_special: form.is_special,
-        background_sync: form.background_sync,
-      });
-    }
-    try {
-      await api.patch(`/api/corporations/${corp.corporation_id}`, patch);
-      toast({ kind: "success", title: "The corporation's profile is saved" });
-      onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    const params = { corporationId: corp.corporation_id };
+    return run("save", () => mutate(endpoints.updateCorporation, { params, body: patch }), {
+      success: "The corporation's profile is saved",
+    });
   };
   return (
     <Card className="data-grid__wide" title="Profile">
@@ -549,7 +516,7 @@ function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => 
           </fieldset>
         ) : null}
         <div>
-          <Button type="submit" variant="primary" icon="check" busy={busy} busyLabel="Saving…">
+          <Button type="submit" variant="primary" icon="check" busy={busy === "save"} busyLabel="Saving…">
             Save profile
           </Button>
         </div>
@@ -558,18 +525,9 @@ function Profile({ corp, onSaved }: { corp: CorporationResponse; onSaved: () => 
   );
 }
 
-function DirectorRow({
-  corporationId,
-  director,
-  onChange,
-}: {
-  corporationId: number;
-  director: Director;
-  onChange: () => void;
-}) {
+function DirectorRow({ corporationId, director }: { corporationId: number; director: Director }) {
   const confirm = useConfirm();
-  const toast = useToast();
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction<"remove">();
   const name = director.character_name ?? `Character #${director.character_id}`;
   const remove = async () => {
     const ok = await confirm({
@@ -579,16 +537,11 @@ function DirectorRow({
       danger: true,
     });
     if (!ok) return;
-    setBusy(true);
-    try {
-      await api.del(`/api/corporations/${corporationId}/directors/${director.character_id}`);
-      toast({ kind: "success", title: `${name} is no longer a director here` });
-      onChange();
-    } catch (e) {
-      toast({ kind: "error", title: "The director was not removed", body: errorMessage(e) });
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      "remove",
+      () => mutate(endpoints.removeDirector, { params: { corporationId, characterId: director.character_id } }),
+      { success: `${name} is no longer a director here`, failure: "The director was not removed" },
+    );
   };
   return (
     <li className="director" data-testid={`director-${director.character_id}`}>
@@ -634,7 +587,7 @@ function DirectorRow({
         icon="trash"
         className="btn--danger-text"
         onClick={remove}
-        busy={busy}
+        busy={busy === "remove"}
         busyLabel="Removing…"
         aria-label={`Remove director: ${name}`}
       >
@@ -649,9 +602,8 @@ function DirectorRow({
  * the corporation scopes goes through the grant step first and comes back here, where the
  * registration continues.
  */
-function AddDirector({ corporationId, scopes, onAdded }: { corporationId: number; scopes: string[]; onAdded: () => void }) {
+function AddDirector({ corporationId, scopes }: { corporationId: number; scopes: string[] }) {
   const me = useMe();
-  const toast = useToast();
   const location = useLocation();
   const characters = me.user.characters
     .filter((c) => c.corporation_id === corporationId)
@@ -659,9 +611,8 @@ function AddDirector({ corporationId, scopes, onAdded }: { corporationId: number
   const [character, setCharacter] = useState(String(location.search.get("register") ?? characters[0]?.id ?? ""));
   const [priority, setPriority] = useState(location.search.get("priority") ?? "1");
   const [priorityError, setPriorityError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<string | null>(null);
   const [needsGrant, setNeedsGrant] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: serverError, setError: setServerError, run } = useAction<"register">();
   const resumed = useRef(false);
 
   const submit = async () => {
@@ -671,23 +622,26 @@ function AddDirector({ corporationId, scopes, onAdded }: { corporationId: number
       return;
     }
     setPriorityError(null);
-    setServerError(null);
     setNeedsGrant(false);
-    setBusy(true);
-    try {
-      await api.post(`/api/corporations/${corporationId}/directors`, {
-        character_id: Number(character),
-        priority: p,
-      } satisfies DirectorBody);
-      const name = characters.find((c) => String(c.id) === character)?.name ?? `#${character}`;
-      toast({ kind: "success", title: `${name} is registered as a director` });
-      onAdded();
-    } catch (e) {
-      if (e instanceof ApiError && e.code === "missing_scopes") setNeedsGrant(true);
-      else setServerError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    const name = characters.find((c) => String(c.id) === character)?.name ?? `#${character}`;
+    await run(
+      "register",
+      async () => {
+        try {
+          await mutate(endpoints.addDirector, {
+            params: { corporationId },
+            body: { character_id: Number(character), priority: p },
+          });
+          return true;
+        } catch (e) {
+          // Its login lacks the corporation scopes: the grant step, not an error.
+          if (!(e instanceof ApiError && e.code === "missing_scopes")) throw e;
+          setNeedsGrant(true);
+          return false;
+        }
+      },
+      { success: (added) => (added ? `${name} is registered as a director` : null) },
+    );
   };
 
   // Back from the grant step: continue the registration once, and clean the URL.
@@ -753,7 +707,7 @@ function AddDirector({ corporationId, scopes, onAdded }: { corporationId: number
           className="input input--short"
         />
         <div className="toolbar__actions">
-          <Button type="submit" variant="primary" icon="plus" busy={busy} busyLabel="Registering…">
+          <Button type="submit" variant="primary" icon="plus" busy={busy === "register"} busyLabel="Registering…">
             Register director
           </Button>
         </div>
@@ -771,10 +725,10 @@ function useOffset(defaultLimit: number) {
 
 function Members({ id }: { id: string }) {
   const { offset, limit, setOffset } = useOffset(50);
-  const members = useResource(
-    (signal) => api.get<CorporationMembersPage>(`/api/corporations/${id}/members${query({ limit, offset })}`, { signal }),
-    [id, limit, offset],
-  );
+  const members = useApiQuery(endpoints.corporationMembers, {
+    params: { corporationId: id },
+    query: { limit, offset },
+  });
   const rows = members.data?.members ?? [];
   return (
     <Card
@@ -784,10 +738,10 @@ function Members({ id }: { id: string }) {
         </>
       }
     >
-      {isFirstLoad(members) ? (
+      {members.isPending ? (
         <LoadingState label="Loading members" />
-      ) : members.error && !members.data ? (
-        <ErrorState error={members.error} onRetry={members.reload} />
+      ) : !members.data ? (
+        <ErrorState error={members.error} onRetry={() => void members.refetch()} />
       ) : rows.length === 0 && offset === 0 ? (
         <EmptyState icon="users" title="No members synced yet">
           The member list arrives with the first successful sync through a director.
@@ -841,7 +795,7 @@ function Members({ id }: { id: string }) {
             label="Member pages"
             offset={offset}
             limit={limit}
-            total={members.data!.total}
+            total={members.data.total}
             shown={rows.length}
             onOffset={setOffset}
           />
@@ -853,23 +807,24 @@ function Members({ id }: { id: string }) {
 
 type Row = { [key in string]?: JsonValue };
 
+/** The rows that are JSON objects (all of them, as the API sends them). */
+function objectRows(rows: JsonValue[] | undefined): Row[] {
+  return (rows ?? []).filter((r): r is Row => typeof r === "object" && r !== null && !Array.isArray(r));
+}
+
 function useDataset(id: string, dataset: string, limit: number, offset: number) {
-  return useResource(
-    (signal) =>
-      api.get<CorporationDatasetPage>(`/api/corporations/${id}/data/${dataset}${query({ limit, offset })}`, { signal }),
-    [id, dataset, limit, offset],
-  );
+  return useApiQuery(endpoints.corporationData, { params: { corporationId: id, dataset }, query: { limit, offset } });
 }
 
 function Wallets({ id }: { id: string }) {
   const wallets = useDataset(id, "wallets", 10, 0);
-  const rows = (wallets.data?.rows ?? []) as Row[];
+  const rows = objectRows(wallets.data?.rows);
   return (
     <Card title="Wallet divisions">
-      {isFirstLoad(wallets) ? (
+      {wallets.isPending ? (
         <LoadingState label="Loading wallets" />
-      ) : wallets.error && !wallets.data ? (
-        <ErrorState error={wallets.error} onRetry={wallets.reload} />
+      ) : !wallets.data ? (
+        <ErrorState error={wallets.error} onRetry={() => void wallets.refetch()} />
       ) : rows.length === 0 ? (
         <EmptyState icon="inbox" title="No wallets synced yet">
           Wallet balances arrive with the first successful sync (the director needs an accountant or director role).
@@ -1002,13 +957,13 @@ function DatasetTab({ id, tab }: { id: string; tab: "journal" | "assets" | "stru
   const spec = DATASETS[tab];
   const { offset, limit, setOffset } = useOffset(25);
   const data = useDataset(id, spec.dataset, limit, offset);
-  const rows = (data.data?.rows ?? []) as Row[];
+  const rows = objectRows(data.data?.rows);
   return (
     <Card title={spec.title}>
-      {isFirstLoad(data) ? (
+      {data.isPending ? (
         <LoadingState label={`Loading ${spec.title.toLowerCase()}`} />
-      ) : data.error && !data.data ? (
-        <ErrorState error={data.error} onRetry={data.reload} />
+      ) : !data.data ? (
+        <ErrorState error={data.error} onRetry={() => void data.refetch()} />
       ) : rows.length === 0 && offset === 0 ? (
         <EmptyState icon="inbox" title={`No ${spec.title.toLowerCase()} yet`}>
           {spec.empty}
