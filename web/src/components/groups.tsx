@@ -16,7 +16,7 @@ import type {
   Visibility,
 } from "../api/types";
 import { plural } from "../lib/format";
-import { mutate, useApiInfiniteQuery } from "../lib/query";
+import { apiKey, mutate, queryClient, useApiInfiniteQuery } from "../lib/query";
 import { Link, navigate } from "../lib/router";
 import { useAction } from "../lib/useAction";
 import { Dialog, useConfirm } from "./Dialog";
@@ -519,6 +519,8 @@ export function useMembers(groupId: string): MembersList {
       const loaded = pages.reduce((n, page) => n + page.members.length, 0);
       return loaded < last.total ? loaded : null;
     },
+    // Only members see the list: once the group says the caller left, it is not asked for again.
+    () => queryClient.getQueryData<GroupDetail>(apiKey(endpoints.group, { params: { groupId } }))?.role !== "anyone",
   );
   const pages = members.data?.pages ?? [];
   // A member may move to another page while they load: each is listed once.

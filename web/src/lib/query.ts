@@ -77,21 +77,26 @@ export function useApiQuery(endpoint: ReadEndpoint, args: RequestArgs = {}): Use
  * Reads a list a page at a time: `args` without the cursor, the query parameter `cursor` that
  * pages (`before_id`, `offset`), absent on the first page, and `next`, the cursor of the page
  * after `last` or `null` at the end. The pages share one cache entry: a refresh refetches them all.
+ * `allowed`, when given, says whether the caller may still read it (from the cache).
  */
 export function useApiInfiniteQuery<E extends ReadEndpoint, K extends keyof QueryOf<E> & string>(
   endpoint: E,
   args: NoInfer<ArgsOf<E>>,
   cursor: K,
   next: (last: ResponseOf<E>, pages: ResponseOf<E>[]) => QueryOf<E>[K] | null,
+  allowed?: () => boolean,
 ): UseInfiniteQueryResult<InfiniteData<ResponseOf<E>, QueryOf<E>[K] | null>>;
 export function useApiInfiniteQuery(
   endpoint: ReadEndpoint,
   args: RequestArgs,
   cursor: string,
   next: (last: unknown, pages: unknown[]) => QueryValue,
+  allowed?: () => boolean,
 ): UseInfiniteQueryResult<InfiniteData<unknown, QueryValue>> {
   return useInfiniteQuery<unknown, Error, InfiniteData<unknown, QueryValue>, QueryKey, QueryValue>({
     queryKey: apiKey(endpoint, args),
+    // Asked each time the read would be fetched, so a refresh sees what the reads before it changed.
+    enabled: allowed ? () => allowed() : true,
     initialPageParam: null,
     queryFn: ({ pageParam, signal }) =>
       send(endpoint, { ...args, query: { ...args.query, [cursor]: pageParam } }, { signal }),
@@ -113,12 +118,36 @@ export async function mutate(endpoint: WriteEndpoint, args: RequestArgs = {}): P
     for (const read of endpoint.removed) queryClient.removeQueries({ queryKey: apiKey(read, params) });
     return result;
   } finally {
-    await Promise.all(endpoint.stale.map((read) => queryClient.invalidateQueries({ queryKey: apiKey(read, params) })));
+    await refresh(endpoint.stale.map((read) => apiKey(read, params)));
+  }
+}
+
+/**
+ * Marks every read under `keys` stale and refetches the ones on screen, a path before the paths
+ * under it: a group before its member list, so a member list the caller may no longer read (they
+ * just left) is not asked for.
+ */
+async function refresh(keys: QueryKey[]): Promise<void> {
+  await Promise.all(keys.map((queryKey) => queryClient.invalidateQueries({ queryKey, refetchType: "none" })));
+  const byDepth = new Map<number, Map<string, QueryKey>>();
+  for (const queryKey of keys) {
+    for (const query of queryClient.getQueryCache().findAll({ queryKey, type: "active" })) {
+      const level = byDepth.get(query.queryKey.length) ?? new Map<string, QueryKey>();
+      level.set(query.queryHash, query.queryKey);
+      byDepth.set(query.queryKey.length, level);
+    }
+  }
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    await Promise.all(
+      [...(byDepth.get(depth)?.values() ?? [])].map((queryKey) =>
+        queryClient.refetchQueries({ queryKey, exact: true, type: "active" }, { throwOnError: false }),
+      ),
+    );
   }
 }
 
 /** Refreshes a read and everything under it (after a live notification says it changed). */
 export function invalidate<E extends ReadEndpoint>(endpoint: E, ...args: NoInfer<ArgsTuple<E>>): Promise<void>;
 export function invalidate(endpoint: ReadEndpoint, args: RequestArgs = {}): Promise<void> {
-  return queryClient.invalidateQueries({ queryKey: apiKey(endpoint, args) });
+  return refresh([apiKey(endpoint, args)]);
 }
