@@ -55,7 +55,8 @@ dev port="8787": (build "dev")
     admin_url="$(scripts/pg.sh start)"
     peer_pid=""
     esi_pid=""
-    trap '[[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null; [[ -n "$esi_pid" ]] && kill "$esi_pid" 2>/dev/null; [[ $pg_was_running == 1 ]] || scripts/pg.sh stop' EXIT
+    discord_pid=""
+    trap 'for pid in "$peer_pid" "$esi_pid" "$discord_pid"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; done; [[ $pg_was_running == 1 ]] || scripts/pg.sh stop' EXIT
     db_url="$(cargo run -q -p hub-native --example database_url -- "$admin_url" eve_hub)"
     cargo run -q -p hub-migrate -- "$db_url"
     vars=wrangler/.dev.vars
@@ -64,7 +65,7 @@ dev port="8787": (build "dev")
       sso="EVE SSO as configured in $vars"
     else
       # No EVE application credentials: the local SSO peer in demo mode, with a pilot picker.
-      rm -f .local/sso-peer.json .local/esi-peer.json
+      rm -f .local/sso-peer.json .local/esi-peer.json .local/discord-peer.json
       # One vault key per checkout, kept across runs so stored tokens stay readable.
       [[ -s .local/vault-key ]] || scripts/node22 -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .local/vault-key
       scripts/node22 tests/sso-peer/eve-sso.mjs 0 > .local/sso-peer.json 2> .local/sso-peer.log &
@@ -72,10 +73,14 @@ dev port="8787": (build "dev")
       # The demo SSO's tokens are not CCP's: character data syncs from the local ESI peer too.
       scripts/node22 tests/esi-peer/esi.mjs 0 > .local/esi-peer.json 2> .local/esi-peer.log &
       esi_pid=$!
-      for _ in $(seq 100); do [[ -s .local/sso-peer.json && -s .local/esi-peer.json ]] && break; sleep 0.1; done
+      # And Discord: the local peer in demo mode, with a demo guild, roles and users to pick.
+      scripts/node22 tests/discord-peer/discord.mjs 0 --demo > .local/discord-peer.json 2> .local/discord-peer.log &
+      discord_pid=$!
+      for _ in $(seq 100); do [[ -s .local/sso-peer.json && -s .local/esi-peer.json && -s .local/discord-peer.json ]] && break; sleep 0.1; done
       scripts/node22 -e '
         const peer = JSON.parse(require("fs").readFileSync(".local/sso-peer.json", "utf8"));
         const esi = JSON.parse(require("fs").readFileSync(".local/esi-peer.json", "utf8"));
+        const discord = JSON.parse(require("fs").readFileSync(".local/discord-peer.json", "utf8"));
         const [marker, origin] = process.argv.slice(1);
         console.log([
           `${marker}: the demo EVE SSO. Put EVE_SSO_CLIENT_ID, EVE_SSO_CLIENT_SECRET and PUBLIC_ORIGIN here (and`,
@@ -93,9 +98,16 @@ dev port="8787": (build "dev")
           `OPERATOR_TOKEN=${require("crypto").randomBytes(24).toString("base64url")}`,
           `ESI_BASE_URL=${esi.base_url}`,
           "ESI_CONTACT=demo@localhost",
+          `DISCORD_CLIENT_ID=${discord.client_id}`,
+          `DISCORD_CLIENT_SECRET=${discord.client_secret}`,
+          `DISCORD_BOT_TOKEN=${discord.bot_token}`,
+          `DISCORD_API_BASE=${discord.api_base}`,
+          `DISCORD_AUTHORIZE_URL=${discord.authorize_url}`,
+          `DISCORD_TOKEN_URL=${discord.token_url}`,
+          `DISCORD_REVOKE_URL=${discord.revoke_url}`,
         ].join("\n"));
       ' "$marker" "http://127.0.0.1:{{port}}" > "$vars"
-      sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin)"
+      sso="demo EVE SSO (pick a test pilot; Demo Pilot is a site admin); Discord: the local peer's demo guild 700000000000000001"
     fi
     configs=(); for w in {{workers}}; do configs+=(-c "wrangler/$w.toml"); done
     echo

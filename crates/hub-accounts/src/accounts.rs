@@ -26,6 +26,8 @@ pub enum Flow {
     /// Grant more scopes for one of the user's characters (data access, a director's corporation
     /// access): the SSO must come back with that very character.
     GrantScopes { user_id: UserId, character_id: CharacterId, grant: ScopeGrant },
+    /// Link a Discord account to a logged-in user (a Discord login state, never an EVE one).
+    LinkDiscord { user_id: UserId },
 }
 
 impl Flow {
@@ -33,7 +35,9 @@ impl Flow {
     pub fn user(&self) -> Option<UserId> {
         match self {
             Flow::Login => None,
-            Flow::LinkCharacter { user_id } | Flow::GrantScopes { user_id, .. } => Some(*user_id),
+            Flow::LinkCharacter { user_id }
+            | Flow::GrantScopes { user_id, .. }
+            | Flow::LinkDiscord { user_id } => Some(*user_id),
         }
     }
 }
@@ -85,6 +89,8 @@ pub enum AccountError {
     Disabled,
     #[error("log in with the character you asked to grant access for")]
     WrongCharacter,
+    #[error("this login was started for Discord, not EVE")]
+    WrongFlow,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -145,6 +151,17 @@ async fn require_active(pg: &impl Postgres, user: UserId, lock: bool) -> Result<
     }
 }
 
+/// An EVE login serves EVE flows only, and a scope grant only the character it was asked for.
+fn check_flow(flow: &Flow, identity: &LoginIdentity) -> Result<(), AccountError> {
+    match flow {
+        Flow::LinkDiscord { .. } => Err(AccountError::WrongFlow),
+        Flow::GrantScopes { character_id, .. } if *character_id != identity.character_id => {
+            Err(AccountError::WrongCharacter)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Signs a character in: a login, linking it to `Flow::LinkCharacter`'s user, or new scopes for
 /// `Flow::GrantScopes`' character (which must be the one that logged in).
 pub async fn sign_in(
@@ -154,11 +171,7 @@ pub async fn sign_in(
     request: SignInRequest<'_>,
 ) -> Result<SignIn, AccountError> {
     let SignInRequest { identity, flow, ip, bootstrap_admins } = request;
-    if let Flow::GrantScopes { character_id, .. } = flow {
-        if *character_id != identity.character_id {
-            return Err(AccountError::WrongCharacter);
-        }
-    }
+    check_flow(flow, identity)?;
     let signed = in_transaction(pg, |pg| async move {
         let character = PgValue::Int(identity.character_id.0);
         let rows = pg
@@ -176,6 +189,7 @@ pub async fn sign_in(
                         Outcome::Linked
                     }
                     Flow::LinkCharacter { .. } | Flow::GrantScopes { .. } => return Err(AccountError::AlreadyLinked),
+                    Flow::LinkDiscord { .. } => return Err(AccountError::WrongFlow), // refused above
                 };
                 require_active(pg, owner, true).await?;
                 pg.execute(
@@ -214,6 +228,7 @@ pub async fn sign_in(
                 (*user_id, Outcome::Linked)
             }
             Flow::GrantScopes { .. } => return Err(AccountError::NotYours),
+            Flow::LinkDiscord { .. } => return Err(AccountError::WrongFlow),
         };
         pg.execute(
             "INSERT INTO characters (id, user_id, name, owner_hash, scopes) VALUES ($1, $2, $3, $4, $5)",

@@ -33,6 +33,16 @@ pub enum Action {
     CorporationUnregistered,
     DirectorRegistered,
     DirectorRemoved,
+    DiscordLinked,
+    DiscordUnlinked,
+    /// The hub added a member to a guild, gave or took a managed role, kicked or renamed a member.
+    DiscordMemberAdded,
+    DiscordRoleAdded,
+    DiscordRoleRemoved,
+    DiscordMemberKicked,
+    DiscordNicknameSet,
+    /// Site admins and group managers changed a guild's configuration or an attachment.
+    DiscordConfigured,
 }
 
 impl Action {
@@ -59,6 +69,14 @@ impl Action {
             Action::CorporationUnregistered => "corporation_unregistered",
             Action::DirectorRegistered => "director_registered",
             Action::DirectorRemoved => "director_removed",
+            Action::DiscordLinked => "discord_linked",
+            Action::DiscordUnlinked => "discord_unlinked",
+            Action::DiscordMemberAdded => "discord_member_added",
+            Action::DiscordRoleAdded => "discord_role_added",
+            Action::DiscordRoleRemoved => "discord_role_removed",
+            Action::DiscordMemberKicked => "discord_member_kicked",
+            Action::DiscordNicknameSet => "discord_nickname_set",
+            Action::DiscordConfigured => "discord_configured",
         }
     }
 }

@@ -140,7 +140,7 @@ impl From<AccountError> for ApiError {
             AccountError::AlreadyLinked => ApiError::new(409, "already_linked", e.to_string()),
             AccountError::UnknownUser => ApiError::unauthorized(e.to_string()),
             AccountError::Disabled => ApiError::forbidden(e.to_string()),
-            AccountError::WrongCharacter => ApiError::bad_request(e.to_string()),
+            AccountError::WrongCharacter | AccountError::WrongFlow => ApiError::bad_request(e.to_string()),
             AccountError::Database(e) => internal(e),
         }
     }

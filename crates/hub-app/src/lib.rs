@@ -5,8 +5,8 @@
 //!   Durable Objects and typed clients of other services.
 //! - [`Context`]: a worker's request, which also reaches Postgres (one connection per request,
 //!   opened on first use).
-//! - [`ObjectContext`]: one invocation of a Durable Object, which also has its SQLite storage, its
-//!   alarm and a timer.
+//! - [`ObjectContext`]: one invocation of a Durable Object, which also has its SQLite storage and
+//!   its alarm.
 //!
 //! `hub-worker` implements them over the Workers runtime, `hub-native` over in-memory and native
 //! adapters for tests. Domain crates are generic over them and never name a runtime.
@@ -21,11 +21,12 @@ use hub_rpc::{Interface, ObjectInterface, ServiceInterface, Transport};
 
 pub use hub_http::Ctx;
 
-/// What every caller has.
+/// What every caller has (a timer too).
 pub trait Runtime {
     type Clock: Clock;
     type Random: Random;
     type Http: HttpTransport;
+    type Sleep: Sleep;
     type ObjectTransport: Transport;
     type ServiceTransport: Transport;
 
@@ -36,6 +37,8 @@ pub trait Runtime {
     fn clock(&self) -> &Self::Clock;
     fn random(&self) -> &Self::Random;
     fn http(&self) -> &Self::Http;
+    /// Waiting (a rate limit's reset, a backoff).
+    fn sleep(&self) -> &Self::Sleep;
     /// A configured variable or secret; `None` when unset.
     fn setting(&self, name: &str) -> Option<String>;
 
@@ -81,11 +84,9 @@ pub trait Context: Runtime {
 /// that outlives the invocation that started it (a refresh that later callers join).
 pub trait ObjectContext: Context + Clone + 'static {
     type Storage: SqlStorage;
-    type Sleep: Sleep;
 
     /// The object's own SQLite storage.
     fn storage(&self) -> &Self::Storage;
-    fn sleep(&self) -> &Self::Sleep;
     /// Sets the object's alarm to an absolute time (epoch milliseconds), replacing any other.
     async fn set_alarm(&self, at_ms: i64) -> Result<(), ApiError>;
     async fn delete_alarm(&self) -> Result<(), ApiError>;

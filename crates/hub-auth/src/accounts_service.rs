@@ -24,9 +24,16 @@ impl<C: Context> AccountsHandler for AccountsService<'_, C> {
 
     async fn record_affiliation(&self, request: Affiliation) -> Result<Option<UserId>, ApiError> {
         let pg = self.ctx.postgres().await?;
-        accounts::record_affiliation(pg, request.character_id, request.corporation_id, request.alliance_id)
-            .await
-            .map_err(internal)
+        let owner = accounts::record_affiliation(
+            pg,
+            request.character_id,
+            request.corporation_id,
+            request.alliance_id,
+        )
+        .await
+        .map_err(internal)?;
+        hub_entitlements::users_changed(self.ctx, owner).await;
+        Ok(owner)
     }
 
     async fn character_sold(&self, request: CharacterSold) -> Result<Option<UserId>, ApiError> {
@@ -38,6 +45,7 @@ impl<C: Context> AccountsHandler for AccountsService<'_, C> {
         let Some((previous_owner, ended)) = sold else { return Ok(None) };
         tracing::info!(character = %request.character_id, previous_user = %previous_owner, "character transfer recorded");
         hub_notify::rpc::end_sessions(self.ctx, ended.by_user()).await;
+        hub_entitlements::users_changed(self.ctx, [previous_owner]).await;
         let notification = NewNotification {
             user_id: previous_owner,
             kind: NotificationKind::CharacterTransferred,

@@ -36,8 +36,7 @@ fn login_client(client: &ClientInfo) -> (String, u8) {
     (key, shard)
 }
 
-/// Starts an SSO login for `flow`, asking for `scopes`: a state in the client's shard, the login
-/// cookie, and a redirect to the SSO. Too many starts from one client answer 429.
+/// Starts an EVE SSO login for `flow`, asking for `scopes`: see [`begin_with`].
 pub async fn begin(
     ctx: &impl Context,
     client_info: &ClientInfo,
@@ -46,8 +45,23 @@ pub async fn begin(
     scopes: &[String],
 ) -> Result<Response, ApiError> {
     let sso = sso_config(ctx)?;
+    begin_with(ctx, client_info, return_to, Provider::Eve, &sso.client, flow, scopes).await
+}
+
+/// Starts an OAuth flow at `provider` for `flow`, asking for `scopes`: a state tagged with the
+/// provider in the client's shard, the login cookie, and a redirect to the provider. Too many
+/// starts from one client answer 429.
+pub async fn begin_with(
+    ctx: &impl Context,
+    client_info: &ClientInfo,
+    return_to: Option<String>,
+    provider: Provider,
+    oauth: &client::ClientConfig,
+    flow: Flow,
+    scopes: &[String],
+) -> Result<Response, ApiError> {
     let (client, shard) = login_client(client_info);
-    let start = Start { shard, client, provider: Provider::Eve, flow, return_to };
+    let start = Start { shard, client, provider, flow, return_to };
     let begun: Begun = match ctx.stub::<LoginStates>(&LoginShard(shard))?.begin(&start).await {
         Ok(begun) => begun,
         Err(e) if e.is(hub_http::codes::TOO_MANY_REQUESTS) => {
@@ -57,7 +71,7 @@ pub async fn begin(
         Err(e) => return Err(e),
     };
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let location = client::authorize_url(&sso.client, &begun.state, &begun.code_challenge, &scopes);
+    let location = client::authorize_url(oauth, &begun.state, &begun.code_challenge, &scopes);
     Ok(Response::redirect(&location).with_header(
         "set-cookie",
         format!(
@@ -69,13 +83,13 @@ pub async fn begin(
 }
 
 /// Why a login failed, for the audit log and the server's own log: never the provider's text.
-struct Failure {
-    reason: String,
-    error: ApiError,
+pub struct Failure {
+    pub reason: String,
+    pub error: ApiError,
 }
 
 impl Failure {
-    fn new(reason: impl Into<String>, error: ApiError) -> Self {
+    pub fn new(reason: impl Into<String>, error: ApiError) -> Self {
         Self { reason: reason.into(), error }
     }
 }
@@ -95,11 +109,30 @@ fn oauth_error_code(raw: &str) -> &'static str {
     KNOWN.into_iter().find(|k| *k == raw).unwrap_or("other")
 }
 
-/// `GET /api/auth/callback`. Every answer clears the login cookie. Failures are audited within
-/// the client's budget (a flood of bad callbacks writes a bounded trail) and answered without the
-/// provider's text; a browser gets a page, an API client JSON.
+/// `GET /api/auth/callback`: see [`callback_with`].
 pub async fn callback(ctx: &impl Context, req: &Request, client_info: &ClientInfo) -> Response {
-    let response = match complete(ctx, req, client_info).await {
+    callback_with(ctx, req, client_info, Provider::Eve, async |pending, code| {
+        complete(ctx, req, client_info, pending, code).await
+    })
+    .await
+}
+
+/// A provider's callback: the login state is taken back (it must be `provider`'s and this
+/// browser's), then `complete` runs. Every answer clears the login cookie. Failures are audited
+/// within the client's budget (a flood of bad callbacks writes a bounded trail) and answered
+/// without the provider's text; a browser gets a page, an API client JSON.
+pub async fn callback_with<C: Context>(
+    ctx: &C,
+    req: &Request,
+    client_info: &ClientInfo,
+    provider: Provider,
+    complete: impl AsyncFnOnce(Pending, String) -> Result<Response, Failure>,
+) -> Response {
+    let outcome = match take_state(ctx, req, provider).await {
+        Ok((pending, code)) => complete(pending, code).await,
+        Err(failure) => Err(failure),
+    };
+    let response = match outcome {
         Ok(response) => response,
         Err(Failure { reason, error }) => {
             record_failure(ctx, client_info, &reason).await;
@@ -151,7 +184,11 @@ fn failure_page(req: &Request, error: ApiError) -> Response {
 
 /// Takes the login state back at the callback, from the shard its first character names, and the
 /// code that came with it.
-async fn take_state(ctx: &impl Context, req: &Request) -> Result<(Pending, String), Failure> {
+async fn take_state(
+    ctx: &impl Context,
+    req: &Request,
+    provider: Provider,
+) -> Result<(Pending, String), Failure> {
     if let Some(error) = req.query_value("error") {
         let cancelled = error == "access_denied";
         let message = if cancelled {
@@ -179,7 +216,7 @@ async fn take_state(ctx: &impl Context, req: &Request) -> Result<(Pending, Strin
     let unavailable = |e: ApiError| Failure::new(format!("login state: {e}"), e);
     let browser_nonce =
         req.header("cookie").and_then(|c| session::cookie_value(&c, LOGIN_COOKIE).map(str::to_owned));
-    let finish = FinishLogin { provider: Provider::Eve, state: login_state, browser_nonce };
+    let finish = FinishLogin { provider, state: login_state, browser_nonce };
     match ctx.stub::<LoginStates>(&LoginShard(shard)).map_err(unavailable)?.finish(&finish).await {
         Ok(pending) => Ok((pending, code)),
         Err(e) if e.is(hub_http::codes::BAD_REQUEST) => {
@@ -222,10 +259,15 @@ fn sign_in_failure(e: AccountError, identity: &LoginIdentity) -> Failure {
     }
 }
 
-/// The callback's work: takes the state back, exchanges the code, signs the character in, hands
-/// the tokens over, and answers with the redirect.
-async fn complete(ctx: &impl Context, req: &Request, client_info: &ClientInfo) -> Result<Response, Failure> {
-    let (pending, code) = take_state(ctx, req).await?;
+/// The EVE callback's work: exchanges the code, signs the character in, hands the tokens over, and
+/// answers with the redirect.
+async fn complete(
+    ctx: &impl Context,
+    req: &Request,
+    client_info: &ClientInfo,
+    pending: Pending,
+    code: String,
+) -> Result<Response, Failure> {
     let sso = sso_config(ctx).map_err(|e| Failure::new("not configured", e))?;
     let (claims, tokens) = exchange_and_verify(ctx, &sso, &code, &pending.code_verifier).await?;
     let pg = ctx.postgres().await.map_err(|e| Failure::new("database", e))?;
@@ -252,6 +294,11 @@ async fn complete(ctx: &impl Context, req: &Request, client_info: &ClientInfo) -
     }
     store_tokens(ctx, &identity, tokens, access_expires_at_ms).await;
     let mut ended = signed_in.ended;
+    // What the user's characters entitle them to moved: a character linked, or bought from another.
+    if signed_in.outcome == accounts::Outcome::Linked || signed_in.transferred_from.is_some() {
+        let users = signed_in.transferred_from.into_iter().chain([signed_in.user_id]);
+        hub_entitlements::users_changed(ctx, users.collect::<Vec<_>>()).await;
+    }
     if let Some(previous) = signed_in.transferred_from {
         tracing::info!(character = %identity.character_id, previous_user = %previous, "character transfer detected");
         let notification = NewNotification {

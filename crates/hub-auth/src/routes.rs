@@ -258,6 +258,7 @@ async fn unlink_character<C: Context>(
     accounts::may_unlink(pg, session.user_id(), character).await?;
     ctx.stub::<TokenStore>(&character)?.revoke(&CharacterRequest { character_id: character }).await?;
     accounts::unlink(pg, session.user_id(), character, client.ip.as_deref()).await?;
+    hub_entitlements::users_changed(&*ctx, [session.user_id()]).await;
     Ok(NoContent)
 }
 
@@ -389,6 +390,7 @@ async fn ban_user<C: Context>(
     let actor = Actor::of(&admin, client.ip.as_deref());
     let ended = admin::disable_user(ctx.postgres().await?, ctx.clock(), actor, target, &body.reason).await?;
     hub_notify::rpc::end_sessions(&*ctx, ended.by_user()).await;
+    hub_entitlements::users_changed(&*ctx, [target]).await;
     Ok(NoContent)
 }
 
@@ -400,6 +402,7 @@ async fn unban_user<C: Context>(
     Path(target): Path<UserId>,
 ) -> Result<NoContent, ApiError> {
     admin::enable_user(ctx.postgres().await?, Actor::of(&admin, client.ip.as_deref()), target).await?;
+    hub_entitlements::users_changed(&*ctx, [target]).await;
     Ok(NoContent)
 }
 

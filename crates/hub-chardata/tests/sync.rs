@@ -135,7 +135,13 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
     assert!(synced.changed);
     assert_eq!(
         ctx.calls(),
-        ["accounts.record_affiliation", "group-rules.reevaluate_user"],
+        [
+            "accounts.record_affiliation",
+            // The owners tell Discord: the new corporation, then the group the rule moved them into.
+            "entitlements.changed",
+            "group-rules.reevaluate_user",
+            "entitlements.changed"
+        ],
         "written through their owners"
     );
     let member = pg

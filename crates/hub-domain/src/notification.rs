@@ -22,6 +22,10 @@ pub enum NotificationKind {
     CharacterTransferred,
     /// A director of a corporation left the rotation (it left the corporation or lost the role).
     DirectorRemoved,
+    /// The user's Discord grant stopped working: link Discord again.
+    DiscordNeedsRelink,
+    /// Site admins: the Discord bot used half of its invalid-request budget.
+    DiscordInvalidRequests,
 }
 
 /// A notification to store and deliver to one user.

@@ -31,8 +31,8 @@ impl Service {
         Service::Ui,
     ];
 
-    /// The worker that serves an API path: groups, notifications, character and corporation data
-    /// have their own; core the rest.
+    /// The worker that serves an API path: groups, notifications, character and corporation data,
+    /// and Discord have their own; core the rest.
     pub fn owning_api_path(path: &str) -> Service {
         let under = |prefix: &str| {
             path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
@@ -45,6 +45,8 @@ impl Service {
             Service::EveCharacterData
         } else if under("/api/corporations") {
             Service::EveCorporationData
+        } else if under("/api/discord") {
+            Service::Discord
         } else {
             Service::Core
         }
@@ -101,6 +103,8 @@ mod tests {
         assert_eq!(Service::owning_api_path("/api/notifications/1/read"), Service::Notifications);
         assert_eq!(Service::owning_api_path("/api/characters/1/wallet"), Service::EveCharacterData);
         assert_eq!(Service::owning_api_path("/api/corporations"), Service::EveCorporationData);
+        assert_eq!(Service::owning_api_path("/api/discord/me"), Service::Discord);
+        assert_eq!(Service::owning_api_path("/api/discordx"), Service::Core);
         assert_eq!(Service::owning_api_path("/api/users/me"), Service::Core);
     }
     use super::*;

@@ -97,7 +97,7 @@ pub type ObjectEsi<'b, 'a, C> = crate::Esi<
     <C as ObjectContext>::Storage,
     <C as Runtime>::Clock,
     RemoteBudget<'a, C>,
-    <C as ObjectContext>::Sleep,
+    <C as Runtime>::Sleep,
     <C as Runtime>::Random,
 >;
 

@@ -171,6 +171,8 @@ async fn delete_group<C: Context>(
     Path(id): Path<Uuid>,
 ) -> Result<NoContent, ApiError> {
     let deleted = groups::delete_group(ctx.postgres().await?, &caller, id).await?;
+    let members = deleted.notify.iter().map(|n| n.user_id).chain([caller.user_id]);
+    hub_entitlements::users_changed(&*ctx, members.collect::<Vec<_>>()).await;
     hub_notify::deliver(&*ctx, deleted.notify).await;
     Ok(NoContent)
 }
@@ -181,6 +183,7 @@ async fn join<C: Context>(
     Path(id): Path<Uuid>,
 ) -> Result<Json<groups::JoinOutcome>, ApiError> {
     let joined = groups::join(ctx.postgres().await?, &caller, id).await?;
+    hub_entitlements::users_changed(&*ctx, [caller.user_id]).await;
     hub_notify::deliver(&*ctx, joined.notify).await;
     Ok(Json(joined.value))
 }
@@ -200,6 +203,7 @@ async fn announce<C: Context>(
 
 async fn leave<C: Context>(ctx: Ctx<C>, caller: Caller, Path(id): Path<Uuid>) -> Result<NoContent, ApiError> {
     groups::leave(ctx.postgres().await?, &caller, id).await?;
+    hub_entitlements::users_changed(&*ctx, [caller.user_id]).await;
     Ok(NoContent)
 }
 
@@ -218,6 +222,7 @@ async fn remove_member<C: Context>(
     Path((id, user)): Path<(Uuid, UserId)>,
 ) -> Result<NoContent, ApiError> {
     let done = groups::remove_member(ctx.postgres().await?, &caller, id, user).await?;
+    hub_entitlements::users_changed(&*ctx, [user]).await;
     hub_notify::deliver(&*ctx, done.notify).await;
     Ok(NoContent)
 }
@@ -281,6 +286,9 @@ async fn decide<C: Context>(
     approve: bool,
 ) -> Result<Json<groups::JoinRequest>, ApiError> {
     let decided = groups::decide_request(ctx.postgres().await?, caller, group, request, approve).await?;
+    if approve {
+        hub_entitlements::users_changed(ctx, [decided.value.user_id]).await;
+    }
     hub_notify::deliver(ctx, decided.notify).await;
     Ok(Json(decided.value))
 }
@@ -354,7 +362,9 @@ async fn accept_invitation<C: Context>(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<groups::JoinOutcome>, ApiError> {
-    Ok(Json(groups::respond_invitation(ctx.postgres().await?, &caller, id, true).await?))
+    let joined = groups::respond_invitation(ctx.postgres().await?, &caller, id, true).await?;
+    hub_entitlements::users_changed(&*ctx, [caller.user_id]).await;
+    Ok(Json(joined))
 }
 
 async fn decline_invitation<C: Context>(
@@ -399,7 +409,9 @@ async fn redeem_code<C: Context>(
     caller: Caller,
     Json(body): Json<RedeemCodeBody>,
 ) -> Result<Json<groups::JoinOutcome>, ApiError> {
-    Ok(Json(groups::redeem_code(ctx.postgres().await?, ctx.clock(), &caller, &body.code).await?))
+    let joined = groups::redeem_code(ctx.postgres().await?, ctx.clock(), &caller, &body.code).await?;
+    hub_entitlements::users_changed(&*ctx, [caller.user_id]).await;
+    Ok(Json(joined))
 }
 
 async fn list_rules<C: Context>(
@@ -417,6 +429,9 @@ async fn add_rule<C: Context>(
     Json(new): Json<groups::NewRule>,
 ) -> Result<Created<AddRuleResponse>, ApiError> {
     let (rule, joined) = groups::add_rule(ctx.postgres().await?, ctx.random(), &caller, id, &new).await?;
+    if joined > 0 {
+        hub_entitlements::changed(&*ctx, hub_entitlements::Changed::GroupMembers { group_id: id }).await;
+    }
     Ok(Created(AddRuleResponse { rule, joined }))
 }
 
@@ -472,6 +487,9 @@ impl<C: Context> GroupRulesHandler for GroupRulesService<'_, C> {
     async fn reevaluate_user(&self, request: UserRequest) -> Result<u32, ApiError> {
         let outcome = groups::reevaluate_user(self.ctx.postgres().await?, request.user_id).await?;
         let changes = u32::try_from(outcome.value.len()).unwrap_or(u32::MAX);
+        if changes > 0 {
+            hub_entitlements::users_changed(self.ctx, [request.user_id]).await;
+        }
         hub_notify::deliver(self.ctx, outcome.notify).await;
         Ok(changes)
     }

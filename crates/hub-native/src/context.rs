@@ -169,6 +169,7 @@ impl Runtime for TestContext {
     type Clock = ManualClock;
     type Random = SeededRandom;
     type Http = ScriptedTransport;
+    type Sleep = ManualClock;
     type ObjectTransport = LocalTransport;
     type ServiceTransport = LocalTransport;
 
@@ -186,6 +187,9 @@ impl Runtime for TestContext {
     }
     fn http(&self) -> &ScriptedTransport {
         &self.shared.http
+    }
+    fn sleep(&self) -> &ManualClock {
+        &self.shared.clock
     }
     fn setting(&self, name: &str) -> Option<String> {
         self.shared.settings.borrow().get(name).cloned()
@@ -216,13 +220,9 @@ impl Context for TestContext {
 
 impl ObjectContext for TestContext {
     type Storage = SqliteStorage;
-    type Sleep = ManualClock;
 
     fn storage(&self) -> &SqliteStorage {
         &self.storage
-    }
-    fn sleep(&self) -> &ManualClock {
-        &self.shared.clock
     }
     async fn set_alarm(&self, at_ms: i64) -> Result<(), ApiError> {
         self.alarm.set(Some(at_ms));

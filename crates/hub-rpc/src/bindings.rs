@@ -5,7 +5,11 @@ pub const HYPERDRIVE: &str = "HYPERDRIVE";
 
 // Durable Object namespaces, each hosted by the worker of the same name.
 pub const CORE_STATE: &str = "CORE_STATE";
+/// One object per user: their Discord sync.
 pub const DISCORD: &str = "DISCORD";
+/// The Discord rate limiter of the deployment's bot, and the reconcile (discord worker).
+pub const DISCORD_LIMITER: &str = "DISCORD_LIMITER";
+pub const DISCORD_RECONCILER: &str = "DISCORD_RECONCILER";
 pub const GROUPS: &str = "GROUPS";
 pub const NOTIFICATIONS: &str = "NOTIFICATIONS";
 pub const EVE_TOKEN_STORE: &str = "EVE_TOKEN_STORE";

@@ -17,12 +17,11 @@ use hub_vault::Keyring;
 /// When an alarm's own work fails (storage, configuration), it comes back after this long.
 const ALARM_RETRY_MS: i64 = 60_000;
 
-fn keyring(ctx: &impl Runtime) -> Result<Keyring, ApiError> {
-    let spec = ctx
-        .setting("TOKEN_VAULT_KEYS")
-        .ok_or_else(|| ApiError::unavailable("TOKEN_VAULT_KEYS is not configured"))?;
-    let primary = ctx.setting("TOKEN_VAULT_PRIMARY_KEY_ID").and_then(|v| v.parse().ok());
-    Keyring::from_config(&spec, primary).map_err(|e| ApiError::internal(format!("TOKEN_VAULT_KEYS: {e}")))
+/// The vault's keyring; 503 when it is not configured.
+pub fn keyring(ctx: &impl Runtime) -> Result<Keyring, ApiError> {
+    Keyring::from_settings(|name| ctx.setting(name))
+        .ok_or_else(|| ApiError::unavailable("TOKEN_VAULT_KEYS is not configured"))?
+        .map_err(|e| ApiError::internal(format!("TOKEN_VAULT_KEYS: {e}")))
 }
 
 fn sso_config(ctx: &impl Runtime) -> Result<SsoConfig, ApiError> {

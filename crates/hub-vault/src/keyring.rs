@@ -90,6 +90,14 @@ impl Keyring {
         Self::new(primary, keys)
     }
 
+    /// The deployment's keyring from its settings: `TOKEN_VAULT_KEYS` (a secret) and the optional
+    /// `TOKEN_VAULT_PRIMARY_KEY_ID`. `None` when the keys are not configured.
+    pub fn from_settings(setting: impl Fn(&str) -> Option<String>) -> Option<Result<Self, KeyringError>> {
+        let spec = setting("TOKEN_VAULT_KEYS")?;
+        let primary = setting("TOKEN_VAULT_PRIMARY_KEY_ID").and_then(|v| v.parse().ok());
+        Some(Self::from_config(&spec, primary))
+    }
+
     pub fn primary(&self) -> KeyId {
         self.primary
     }

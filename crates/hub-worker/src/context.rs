@@ -74,6 +74,7 @@ macro_rules! runtime_via_shared {
             type Clock = WorkerClock;
             type Random = OsRandom;
             type Http = FetchTransport;
+            type Sleep = WorkerSleep;
             type ObjectTransport = ObjectTransport;
             type ServiceTransport = ServiceTransport;
 
@@ -91,6 +92,9 @@ macro_rules! runtime_via_shared {
             }
             fn http(&self) -> &FetchTransport {
                 &self.shared.http
+            }
+            fn sleep(&self) -> &WorkerSleep {
+                &WorkerSleep
             }
             fn setting(&self, name: &str) -> Option<String> {
                 hub_workerd::setting(&self.shared.env, name)
@@ -160,14 +164,9 @@ runtime_via_shared!(DurableContext);
 
 impl ObjectContext for DurableContext {
     type Storage = DurableSql;
-    type Sleep = WorkerSleep;
 
     fn storage(&self) -> &DurableSql {
         &self.parts.storage
-    }
-
-    fn sleep(&self) -> &WorkerSleep {
-        &WorkerSleep
     }
 
     async fn set_alarm(&self, at_ms: i64) -> Result<(), ApiError> {

@@ -36,6 +36,8 @@ pub struct Stack {
     pub sso: SsoPeer,
     /// The local ESI the stack syncs character data from.
     pub esi: EsiPeer,
+    /// The local Discord (REST API and OAuth2) the discord worker talks to.
+    pub discord: DiscordPeer,
     database: TestDatabase,
     /// This stack's `TOKEN_VAULT_KEYS` (`1:<base64 of 32 random bytes>` at the start); a test may
     /// change it before a restart (key rotation).
@@ -159,6 +161,88 @@ impl EsiPeer {
     }
 }
 
+/// The local Discord (`tests/discord-peer/discord.mjs`): REST API v10 and OAuth2, rate limits per
+/// bucket, hierarchy errors, and control endpoints for tests.
+pub struct DiscordPeer {
+    pub info: DiscordPeerInfo,
+    child: Child,
+}
+
+/// The URLs and credentials the local Discord printed when it started.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DiscordPeerInfo {
+    pub base_url: String,
+    pub api_base: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revoke_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub bot_token: String,
+    pub bot_id: String,
+}
+
+impl DiscordPeer {
+    fn start(log: &Path, demo: bool) -> Self {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        let root = repo_root();
+        let mut command = Command::new(root.join("scripts/node22"));
+        command.arg(root.join("tests/discord-peer/discord.mjs")).arg("0");
+        if demo {
+            command.arg("--demo");
+        }
+        let mut child = command
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(log).expect("discord log"))
+            .process_group(0)
+            .spawn()
+            .expect("starting the local Discord");
+        let stdout = child.stdout.take().expect("discord stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("discord output");
+        let info = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("the local Discord did not start ({e}): {line}"));
+        Self { info, child }
+    }
+
+    /// Reads a control endpoint (`/__stats`, `/__guild/<id>`).
+    pub async fn read(&self, http: &reqwest::Client, path: &str) -> serde_json::Value {
+        let resp = http.get(format!("{}{path}", self.info.base_url)).send().await.expect("discord read");
+        assert!(resp.status().is_success(), "Discord control {path}: {}", resp.status());
+        resp.json().await.expect("json")
+    }
+
+    /// Posts to a control endpoint (`/__guild`, `/__member`, `/__user`, `/__ratelimit`, `/__fail`).
+    pub async fn control(&self, http: &reqwest::Client, path: &str, body: serde_json::Value) {
+        let resp = http
+            .post(format!("{}{path}", self.info.base_url))
+            .json(&body)
+            .send()
+            .await
+            .expect("discord control");
+        assert!(resp.status().is_success(), "Discord control {path}: {}", resp.status());
+    }
+
+    /// A member leaves a guild by hand.
+    pub async fn leave(&self, http: &reqwest::Client, guild: &str, user: &str) {
+        let url = format!("{}/__member?guild={guild}&user={user}", self.info.base_url);
+        let resp = http.delete(url).send().await.expect("discord control");
+        assert!(resp.status().is_success(), "Discord leave: {}", resp.status());
+    }
+}
+
+impl Drop for DiscordPeer {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            signal_group(pid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for EsiPeer {
     fn drop(&mut self) {
         if let Ok(pid) = i32::try_from(self.child.id()) {
@@ -218,12 +302,14 @@ impl Stack {
             .expect("http client");
         let sso = SsoPeer::start(&work_dir.join("sso.log"));
         let esi = EsiPeer::start(&work_dir.join("esi.log"));
+        let discord = DiscordPeer::start(&work_dir.join("discord.log"), demo_sso);
         let vault_keys = format!("1:{}", new_vault_key());
         let mut stack = Self {
             base_url: String::new(),
             http,
             sso,
             esi,
+            discord,
             database,
             vault_keys,
             work_dir,
@@ -330,11 +416,14 @@ impl Stack {
             std::fs::write(dir.join(format!("{config}.toml")), text).expect("config copy");
         }
         let sso = &self.sso.info;
+        let discord = &self.discord.info;
         let vars = format!(
             "EVE_SSO_CLIENT_ID={}\nEVE_SSO_CLIENT_SECRET=local-test-secret\nEVE_SSO_AUTHORIZE_URL={}\n\
              EVE_SSO_TOKEN_URL={}\nEVE_SSO_JWKS_URL={}\nEVE_SSO_ISSUER={}\nPUBLIC_ORIGIN=http://127.0.0.1:{}\n\
              EVE_SSO_REVOKE_URL={}\nSITE_ADMIN_CHARACTER_IDS={}\nTOKEN_VAULT_KEYS={}\nOPERATOR_TOKEN={OPERATOR_TOKEN}\n\
-             ESI_BASE_URL={}\nESI_CONTACT=e2e@example.org\n",
+             ESI_BASE_URL={}\nESI_CONTACT=e2e@example.org\n\
+             DISCORD_CLIENT_ID={}\nDISCORD_CLIENT_SECRET={}\nDISCORD_BOT_TOKEN={}\nDISCORD_API_BASE={}\n\
+             DISCORD_AUTHORIZE_URL={}\nDISCORD_TOKEN_URL={}\nDISCORD_REVOKE_URL={}\n",
             sso.client_id,
             if self.demo_sso { &sso.demo_authorize_url } else { &sso.authorize_url },
             if self.demo_sso { &sso.token_url } else { &sso.slow_token_url },
@@ -345,7 +434,14 @@ impl Stack {
             // 9000 in the API tests; the demo's Demo Pilot in browser tests, as in `just dev`.
             if self.demo_sso { "9000,90000001" } else { "9000" },
             self.vault_keys,
-            self.esi.base_url
+            self.esi.base_url,
+            discord.client_id,
+            discord.client_secret,
+            discord.bot_token,
+            discord.api_base,
+            discord.authorize_url,
+            discord.token_url,
+            discord.revoke_url,
         );
         std::fs::write(dir.join(".dev.vars"), vars).expect(".dev.vars");
         dir

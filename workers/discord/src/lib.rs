@@ -1,5 +1,5 @@
-//! The discord worker: a shell until Discord linking and role sync are built (its routes answer
-//! 404 and only its health checks run).
+//! The discord worker: linked Discord accounts, the guilds the hub serves, and guild membership and
+//! roles that follow groups and corporations (routes, objects and logic in `hub-discord`).
 
 use hub_domain::Service;
 use hub_health::HealthChecks;
@@ -10,17 +10,30 @@ use hub_worker::WorkerContext;
 const SERVICE: Service = Service::Discord;
 
 fn router() -> Router<WorkerContext> {
-    hub_health::routes(HealthChecks {
-        service: SERVICE,
-        own_object: Some(bindings::DISCORD),
-        dependencies: &[],
-    })
+    let checks = HealthChecks { service: SERVICE, own_object: Some(bindings::DISCORD), dependencies: &[] };
+    hub_health::routes(checks).merge(hub_discord::routes::routes())
 }
 
 hub_worker::worker_entry!(SERVICE, router);
 
-hub_worker::health_only_durable_object!(
-    /// The discord Durable Object (SQLite storage).
+hub_worker::durable_object!(
+    /// One user's Discord sync (named by the user id), one run at a time.
     Discord,
-    SERVICE
+    SERVICE,
+    hub_discord::object::MemberObject
+);
+
+hub_worker::durable_object!(
+    /// The rate limiter of the deployment's bot token: every bucket, the global limit, the invalid
+    /// requests.
+    DiscordLimiter,
+    SERVICE,
+    hub_discord::object::LimiterObject
+);
+
+hub_worker::durable_object!(
+    /// The reconcile: the queue of syncs, and the periodic pass over every linked member.
+    DiscordReconciler,
+    SERVICE,
+    hub_discord::object::ReconcilerObject
 );
