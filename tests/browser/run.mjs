@@ -33,6 +33,7 @@ import {
   waitReady,
 } from "./lib.mjs";
 import { dataJourneys, grantDirectorRole } from "./data.mjs";
+import { discordJourneys } from "./discord.mjs";
 
 const RUN = Date.now().toString(36).slice(-5);
 const names = {
@@ -734,6 +735,21 @@ try {
       commander,
       commanderPage,
       adminPage,
+    });
+  }
+
+  // ---- Discord, against the local Discord in demo mode (tests/browser/discord.mjs) ----
+  if (rookiePage && commanderPage && adminPage && inviteGroupId) {
+    await discordJourneys({
+      step,
+      shot,
+      audit,
+      toast,
+      adminPage,
+      commanderPage,
+      playerPage: rookiePage,
+      groupId: inviteGroupId,
+      groupName: names.inviteGroup,
     });
   }
 

@@ -15,6 +15,7 @@ import type {
   AnnouncementBody,
   AnnouncementResponse,
   AssetsPage,
+  Attachment,
   AuditPage,
   BanBody,
   CategoriesResponse,
@@ -27,9 +28,14 @@ import type {
   CorporationSummary,
   CorporationsResponse,
   DirectorBody,
+  DiscordGuildsResponse,
+  DiscordMe,
   GroupDetail,
+  GroupDiscordResponse,
   GroupPatch,
   GroupsResponse,
+  GuildPatch,
+  GuildView,
   Invitation,
   InvitationsResponse,
   InviteBody,
@@ -45,6 +51,7 @@ import type {
   MeResponse,
   MembersPage,
   MembershipLogPage,
+  NewAttachment,
   NewCategory,
   NewGroup,
   NewInviteCode,
@@ -55,6 +62,7 @@ import type {
   RecruitingResponse,
   RedeemCodeBody,
   RegisterCorporationBody,
+  RegisterGuildBody,
   RulesResponse,
   SessionsResponse,
   Skills,
@@ -123,6 +131,11 @@ const reads = {
   corporationData: get("/api/corporations/:corporationId/data/:dataset")
     .query<OffsetPage>()
     .returns<CorporationDatasetPage>(),
+
+  // ---- Discord ----
+  discordMe: get("/api/discord/me").returns<DiscordMe>(),
+  discordGuilds: get("/api/discord/guilds").returns<DiscordGuildsResponse>(),
+  groupDiscord: get("/api/discord/groups/:groupId").returns<GroupDiscordResponse>(),
 };
 
 const writes = {
@@ -227,6 +240,26 @@ const writes = {
   syncCorporation: post("/api/corporations/:corporationId/sync")
     .returns<SyncRunReport>()
     .invalidates(reads.corporation),
+
+  // ---- Discord ----
+  syncDiscord: post("/api/discord/me/sync").returns<DiscordMe>().invalidates(reads.discordMe),
+  unlinkDiscord: del("/api/discord/me").returns<void>().invalidates(reads.discordMe),
+  registerGuild: post("/api/discord/guilds")
+    .body<RegisterGuildBody>()
+    .returns<GuildView>()
+    .invalidates(reads.discordGuilds),
+  updateGuild: patch("/api/discord/guilds/:guildId")
+    .body<GuildPatch>()
+    .returns<GuildView>()
+    .invalidates(reads.discordGuilds),
+  refreshGuild: post("/api/discord/guilds/:guildId/refresh").returns<GuildView>().invalidates(reads.discordGuilds),
+  removeGuild: del("/api/discord/guilds/:guildId").returns<void>().invalidates(reads.discordGuilds),
+  // A group's tab refreshes its own read (`groupDiscord`) after these.
+  attachRole: post("/api/discord/attachments")
+    .body<NewAttachment>()
+    .returns<Attachment>()
+    .invalidates(reads.discordGuilds),
+  detachRole: del("/api/discord/attachments/:attachmentId").returns<void>().invalidates(reads.discordGuilds),
 };
 
 /** Addresses the browser opens itself: the SSO's steps (which come back to `return_to`), the socket. */
@@ -238,6 +271,7 @@ const pages = {
     return_to: string;
   }>(),
   notificationSocket: navigation("/api/ws/notifications"),
+  linkDiscord: navigation("/api/discord/link/start").query<{ return_to: string }>(),
 };
 
 export const endpoints = { ...reads, ...writes, ...pages };

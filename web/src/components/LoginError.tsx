@@ -18,6 +18,9 @@ const MESSAGES: Record<string, string> = {
   already_linked: "That character belongs to another account here.",
   session_ended: "Your session ended before the login finished. Log in again.",
   too_many_requests: "Too many logins from your address. Wait a minute and try again.",
+  discord_taken: "That Discord account is linked to another account here. Unlink it there first.",
+  discord_already_linked: "Your account already has a Discord account linked. Unlink it first to link another.",
+  discord_unavailable: "Discord did not complete the link. Try again in a moment.",
 };
 
 /** The notice for `?login_error=`, dismissed by removing it from the URL; nothing without one. */

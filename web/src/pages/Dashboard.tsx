@@ -3,6 +3,7 @@ import { CHARACTER_DATA_SCOPES, grantUrl, holdsScopes, linkCharacterUrl } from "
 import { endpoints } from "../api/endpoints";
 import type { CharacterToken, MeCharacter } from "../api/types";
 import { useConfirm } from "../components/Dialog";
+import { DiscordCard } from "../components/discord";
 import { Icon } from "../components/Icon";
 import {
   Badge,
@@ -87,6 +88,7 @@ export function Dashboard() {
         </Card>
         <div className="dashboard__side">
           <MyGroupsCard />
+          <DiscordCard />
           <InvitationsCard />
           <NotificationsCard />
         </div>

@@ -73,6 +73,16 @@ fn main() -> Result<(), String> {
     );
     export!(dir, hub_chardata::read::AssetsPage, hub_chardata::read::Skills);
     export!(dir, hub_corpdata::corporations::ManagedPatch);
+    export!(
+        dir,
+        hub_discord::api::DiscordMe,
+        hub_discord::api::DiscordGuildsResponse,
+        hub_discord::api::RegisterGuildBody,
+        hub_discord::api::GroupDiscordResponse,
+        hub_discord::api::ReconcileResponse,
+        hub_discord::guilds::GuildPatch,
+        hub_discord::guilds::NewAttachment,
+    );
     export!(dir, hub_notify::Page, hub_notify::ServerMessage, hub_notify::ClientMessage);
     let mut names = Vec::new();
     for entry in walk(dir)? {

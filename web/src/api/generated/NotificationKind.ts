@@ -3,4 +3,4 @@
 /**
  * Every kind of notification the hub sends.
  */
-export type NotificationKind = "invitation_received" | "join_request_received" | "request_approved" | "request_rejected" | "removed_from_group" | "made_admin" | "ownership_transferred" | "group_announcement" | "group_deleted" | "token_invalid" | "character_transferred" | "director_removed";
+export type NotificationKind = "invitation_received" | "join_request_received" | "request_approved" | "request_rejected" | "removed_from_group" | "made_admin" | "ownership_transferred" | "group_announcement" | "group_deleted" | "token_invalid" | "character_transferred" | "director_removed" | "discord_needs_relink" | "discord_invalid_requests";

@@ -30,11 +30,20 @@ import { mutate, useApiInfiniteQuery, useApiQuery } from "../../lib/query";
 import { Link, setSearch, useLocation } from "../../lib/router";
 import { useMe } from "../../lib/session";
 import { useAction } from "../../lib/useAction";
+import { DiscordAdmin } from "./DiscordAdmin";
 import "../../styles/admin.css";
 
 export default function AdminPage({ section, id }: { section: string; id?: string }) {
   const me = useMe();
-  useTitle(section === "audit" ? "Audit log" : section === "categories" ? "Categories" : "Users");
+  useTitle(
+    section === "audit"
+      ? "Audit log"
+      : section === "categories"
+        ? "Categories"
+        : section === "discord"
+          ? "Discord servers"
+          : "Users",
+  );
   if (!me.is_admin) {
     return (
       <div className="page">
@@ -46,10 +55,10 @@ export default function AdminPage({ section, id }: { section: string; id?: strin
       </div>
     );
   }
-  const active = ["users", "audit", "categories"].includes(section) ? section : "users";
+  const active = ["users", "audit", "categories", "discord"].includes(section) ? section : "users";
   return (
     <div className="page">
-      <PageHeader title="Site admin" subtitle="Users, sessions, the audit log and group categories." />
+      <PageHeader title="Site admin" subtitle="Users, sessions, the audit log, group categories and Discord servers." />
       <TabNav
         label="Site admin"
         active={active}
@@ -57,11 +66,13 @@ export default function AdminPage({ section, id }: { section: string; id?: strin
           { key: "users", to: "/admin/users", label: "Users" },
           { key: "audit", to: "/admin/audit", label: "Audit log" },
           { key: "categories", to: "/admin/categories", label: "Categories" },
+          { key: "discord", to: "/admin/discord", label: "Discord" },
         ]}
       />
       {active === "users" ? id ? <UserDetail id={id} /> : <Users /> : null}
       {active === "audit" ? <Audit /> : null}
       {active === "categories" ? <Categories /> : null}
+      {active === "discord" ? <DiscordAdmin /> : null}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // Running a group (owner, group admins, site admins): the shell around one tab per task, members,
-// admins, join requests, invitations, invite codes, affiliation rules, the membership log,
-// announcements and settings (tabs/, each with its own state). Loaded on demand: players who never
+// admins, join requests, invitations, invite codes, affiliation rules, the membership log, Discord
+// roles, announcements and settings (tabs/, each with its own state). Loaded on demand: players who never
 // run a group never download it.
 
 import type { ReactNode } from "react";
@@ -14,6 +14,7 @@ import { useApiQuery } from "../../lib/query";
 import { AdminsTab } from "./tabs/AdminsTab";
 import { AnnounceTab } from "./tabs/AnnounceTab";
 import { CodesTab } from "./tabs/CodesTab";
+import { DiscordTab } from "./tabs/DiscordTab";
 import { InvitationsTab } from "./tabs/InvitationsTab";
 import { LogTab } from "./tabs/LogTab";
 import { MembersTab } from "./tabs/MembersTab";
@@ -36,6 +37,7 @@ const TABS = {
   codes: { label: "Invite codes", Tab: CodesTab },
   rules: { label: "Rules", Tab: RulesTab },
   log: { label: "Log", Tab: LogTab },
+  discord: { label: "Discord", Tab: DiscordTab },
   announce: { label: "Announce", Tab: AnnounceTab },
   settings: { label: "Settings", Tab: SettingsTab },
 } satisfies Record<string, { label: string; Tab: (props: TabProps) => ReactNode }>;
