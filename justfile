@@ -163,7 +163,8 @@ size: (build "release")
 
 # Benchmarks, a table each: JWT and vault ops/s native vs workerd, /health/live vs Hono, /api/users/me (bench/bench.py);
 # a 1,000-group listing and a 1,000-socket announcement on the local stack (tests/e2e/examples/bench_groups.rs);
-# a 50,000-asset character sync and its unchanged resync (tests/e2e/examples/bench_esi.rs)
+# a 50,000-asset character sync and its unchanged resync (tests/e2e/examples/bench_esi.rs); a Discord reconcile of
+# 10,000 members x 3 guilds against the local Discord, and one group join's path (tests/e2e/examples/bench_discord.rs)
 bench: (build "release")
     #!/usr/bin/env bash
     set -euo pipefail
@@ -194,3 +195,6 @@ bench: (build "release")
     echo
     echo "== ESI: 50,000 assets synced from the local ESI peer, then resynced unchanged (wrangler dev, release wasm)"
     DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_esi 2>&1 | tee -a bench-results/esi.txt
+    echo
+    echo "== Discord: 10,000 linked members reconciled across 3 guilds with 20 managed roles, then one group join (wrangler dev, release wasm)"
+    DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_discord 2>&1 | tee -a bench-results/discord.txt

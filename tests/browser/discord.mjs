@@ -13,38 +13,51 @@ const ROLE_ABOVE_BOT = "710000000000000011";
  * @param ctx {step, shot, audit, toast, adminPage, commanderPage, playerPage, groupId, groupName}:
  * the player is a member of the group, which the commander owns.
  */
-export async function discordJourneys({ step, shot, audit, toast, adminPage, commanderPage, playerPage, groupId, groupName }) {
-  await step("discord: the site admin registers the demo server, manages roles and sees the hierarchy warning", async () => {
-    await go(adminPage, "/admin/discord");
-    await adminPage.getByRole("heading", { name: "Register a Discord server" }).waitFor();
-    await adminPage.getByLabel("Server id").fill(GUILD);
-    await adminPage.getByRole("button", { name: "Register server" }).click();
-    await toast(adminPage, "Demo Alliance registered").waitFor();
-    const guild = adminPage.getByTestId(`guild-${GUILD}`);
-    await guild.waitFor();
-    const manage = async (roleId, on) => {
-      const box = guild.getByTestId(`role-${roleId}`).getByLabel("Managed by the hub");
-      if ((await box.isChecked()) !== on) {
-        await box.click();
+export async function discordJourneys({
+  step,
+  shot,
+  audit,
+  toast,
+  adminPage,
+  commanderPage,
+  playerPage,
+  groupId,
+  groupName,
+}) {
+  await step(
+    "discord: the site admin registers the demo server, manages roles and sees the hierarchy warning",
+    async () => {
+      await go(adminPage, "/admin/discord");
+      await adminPage.getByRole("heading", { name: "Register a Discord server" }).waitFor();
+      await adminPage.getByLabel("Server id").fill(GUILD);
+      await adminPage.getByRole("button", { name: "Register server" }).click();
+      await toast(adminPage, "Demo Alliance registered").waitFor();
+      const guild = adminPage.getByTestId(`guild-${GUILD}`);
+      await guild.waitFor();
+      const manage = async (roleId, on) => {
+        const box = guild.getByTestId(`role-${roleId}`).getByLabel("Managed by the hub");
+        if ((await box.isChecked()) !== on) {
+          await box.click();
+          await toast(adminPage, "Demo Alliance saved").first().waitFor();
+        }
+        await until(async () => (await box.isChecked()) === on, `role ${roleId} managed=${on}`);
+      };
+      await manage(ROLE_MEMBER, true);
+      await manage(ROLE_ABOVE_BOT, true);
+      // "Server Admin" sits above the bot's own role: the page says the bot cannot give it.
+      await guild.getByText("The bot cannot give some managed roles").waitFor();
+      await guild.getByTestId(`role-${ROLE_ABOVE_BOT}`).getByText("The bot cannot give Server Admin").waitFor();
+      await audit(adminPage, "admin: discord");
+      await shot(adminPage, "40-admin-discord-hierarchy");
+      await manage(ROLE_ABOVE_BOT, false);
+      await guild.getByText("The bot cannot give some managed roles").waitFor({ state: "detached" });
+      const groups = guild.getByLabel("Group owners may attach roles");
+      if (!(await groups.isChecked())) {
+        await groups.click();
         await toast(adminPage, "Demo Alliance saved").first().waitFor();
       }
-      await until(async () => (await box.isChecked()) === on, `role ${roleId} managed=${on}`);
-    };
-    await manage(ROLE_MEMBER, true);
-    await manage(ROLE_ABOVE_BOT, true);
-    // "Server Admin" sits above the bot's own role: the page says the bot cannot give it.
-    await guild.getByText("The bot cannot give some managed roles").waitFor();
-    await guild.getByTestId(`role-${ROLE_ABOVE_BOT}`).getByText("The bot cannot give Server Admin").waitFor();
-    await audit(adminPage, "admin: discord");
-    await shot(adminPage, "40-admin-discord-hierarchy");
-    await manage(ROLE_ABOVE_BOT, false);
-    await guild.getByText("The bot cannot give some managed roles").waitFor({ state: "detached" });
-    const groups = guild.getByLabel("Group owners may attach roles");
-    if (!(await groups.isChecked())) {
-      await groups.click();
-      await toast(adminPage, "Demo Alliance saved").first().waitFor();
-    }
-  });
+    },
+  );
 
   await step("discord: the group owner attaches the Member role on the group's Discord tab", async () => {
     await go(commanderPage, `/groups/${groupId}/manage/discord`);

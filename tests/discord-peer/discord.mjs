@@ -13,7 +13,9 @@
 //   invalid requests. Scripted 429s of each scope, 5xx and timeouts.
 //
 // Control (tests): POST /__guild {id, name, owner_id, roles: [{id, name, position}], bot_roles: [ids]},
-// POST /__member {guild, user, roles, nick} (joins by hand), DELETE /__member?guild=&user= (leaves),
+// POST /__member {guild, user, roles, nick} (joins by hand), GET /__member?guild=&user= (reads one),
+// DELETE /__member?guild=&user= (leaves),
+// POST /__members {guild, members: [{user, roles, nick}]} (bulk), POST /__buckets {name: [limit, window_ms]},
 // POST /__user {id, username, global_name, full}, POST /__ratelimit {scope, retry_after, count, path},
 // POST /__fail {path, status | "timeout", count}, GET /__guild/<id>, GET /__stats, POST /__reset_stats.
 //
@@ -53,11 +55,21 @@ const state = {
   global: { count: 0, resetAt: 0 },
   scripted429: [], // {scope, retry_after, count, path}
   failures: [], // {path, status, count}
-  stats: { requests: 0, invalid: 0, exceeded: 0, rate_limited: 0, by_route: {}, audit_reasons: [], calls: [] },
+  stats: {
+    requests: 0,
+    invalid: 0,
+    exceeded: 0,
+    exceeded_by: {},
+    rate_limited: 0,
+    by_route: {},
+    audit_reasons: [],
+    calls: [],
+  },
 };
 
 function user(id, fields = {}) {
-  if (!state.users.has(id)) state.users.set(id, { id, username: `user${id.slice(-4)}`, global_name: null, full: false });
+  if (!state.users.has(id))
+    state.users.set(id, { id, username: `user${id.slice(-4)}`, global_name: null, full: false });
   for (const [k, v] of Object.entries(fields)) if (v !== undefined && k !== "id") state.users.get(id)[k] = v;
   return state.users.get(id);
 }
@@ -128,21 +140,36 @@ function rateLimit(req, res, bucket, major) {
       "x-ratelimit-scope": scripted.scope,
       ...(scripted.scope === "global" ? { "x-ratelimit-global": "true" } : {}),
     };
-    send(res, 429, { message: "You are being rate limited.", retry_after: scripted.retry_after, global: scripted.scope === "global" }, headers);
+    send(
+      res,
+      429,
+      {
+        message: "You are being rate limited.",
+        retry_after: scripted.retry_after,
+        global: scripted.scope === "global",
+      },
+      headers,
+    );
     return false;
   }
   if (now >= state.global.resetAt) state.global = { count: 0, resetAt: now + 1000 };
   state.global.count += 1;
   if (state.global.count > GLOBAL_PER_SECOND) {
     state.stats.exceeded += 1;
+    state.stats.exceeded_by.global = (state.stats.exceeded_by.global ?? 0) + 1;
     state.stats.invalid += 1;
     state.stats.rate_limited += 1;
     const retry = (state.global.resetAt - now) / 1000;
-    send(res, 429, { message: "You are being rate limited.", retry_after: retry, global: true }, {
-      "retry-after": String(Math.ceil(retry)),
-      "x-ratelimit-global": "true",
-      "x-ratelimit-scope": "global",
-    });
+    send(
+      res,
+      429,
+      { message: "You are being rate limited.", retry_after: retry, global: true },
+      {
+        "retry-after": String(Math.ceil(retry)),
+        "x-ratelimit-global": "true",
+        "x-ratelimit-scope": "global",
+      },
+    );
     return false;
   }
   const [limit, windowMs] = BUCKETS[bucket];
@@ -163,13 +190,19 @@ function rateLimit(req, res, bucket, major) {
   };
   if (b.count > limit) {
     state.stats.exceeded += 1;
+    state.stats.exceeded_by[bucket] = (state.stats.exceeded_by[bucket] ?? 0) + 1;
     state.stats.invalid += 1;
     state.stats.rate_limited += 1;
-    send(res, 429, { message: "You are being rate limited.", retry_after: resetAfter, global: false }, {
-      ...headers,
-      "retry-after": String(Math.ceil(resetAfter)),
-      "x-ratelimit-scope": "user",
-    });
+    send(
+      res,
+      429,
+      { message: "You are being rate limited.", retry_after: resetAfter, global: false },
+      {
+        ...headers,
+        "retry-after": String(Math.ceil(resetAfter)),
+        "x-ratelimit-scope": "user",
+      },
+    );
     return false;
   }
   res.rateHeaders = headers;
@@ -189,7 +222,10 @@ async function readBody(req) {
 function basicClient(req) {
   const [scheme, value] = (req.headers.authorization ?? "").split(" ");
   if (scheme !== "Basic") return null;
-  const [id, secret] = Buffer.from(value ?? "", "base64").toString().split(":").map(decodeURIComponent);
+  const [id, secret] = Buffer.from(value ?? "", "base64")
+    .toString()
+    .split(":")
+    .map(decodeURIComponent);
   return id === CLIENT_ID && secret === CLIENT_SECRET ? id : null;
 }
 
@@ -261,14 +297,42 @@ async function handle(req, res) {
     if (path.startsWith("/__guild/")) {
       const g = state.guilds.get(path.slice("/__guild/".length));
       if (!g) return send(res, 404, {});
-      return send(res, 200, { ...g, roles: [...g.roles.values()], members: [...g.members.values()].map((m) => memberJson(g, m)), bot_roles: [...g.bot_roles] });
+      return send(res, 200, {
+        ...g,
+        roles: [...g.roles.values()],
+        members: [...g.members.values()].map((m) => memberJson(g, m)),
+        bot_roles: [...g.bot_roles],
+      });
     }
     if (path === "/__member" && req.method === "POST") {
       const g = guild(body.guild);
       const existing = g.members.get(body.user);
-      g.members.set(body.user, { user: body.user, roles: new Set(body.roles ?? [...(existing?.roles ?? [])]), nick: body.nick ?? existing?.nick ?? null });
+      g.members.set(body.user, {
+        user: body.user,
+        roles: new Set(body.roles ?? [...(existing?.roles ?? [])]),
+        nick: body.nick ?? existing?.nick ?? null,
+      });
       user(body.user);
       return send(res, 200, {});
+    }
+    if (path === "/__members" && req.method === "POST") {
+      // Bulk seeding (benchmarks): [{user, roles, nick}] join the guild by hand.
+      const g = guild(body.guild);
+      for (const m of body.members ?? []) {
+        g.members.set(m.user, { user: m.user, roles: new Set(m.roles ?? []), nick: m.nick ?? null });
+        user(m.user);
+      }
+      return send(res, 200, { members: g.members.size });
+    }
+    if (path === "/__buckets" && req.method === "POST") {
+      // A bucket's [limit, window in ms], e.g. {"member-read": [20, 1000]}.
+      for (const [name, value] of Object.entries(body)) if (BUCKETS[name]) BUCKETS[name] = value;
+      return send(res, 200, BUCKETS);
+    }
+    if (path === "/__member" && req.method === "GET") {
+      const g = state.guilds.get(url.searchParams.get("guild"));
+      const m = g?.members.get(url.searchParams.get("user"));
+      return m ? send(res, 200, memberJson(g, m)) : send(res, 404, {});
     }
     if (path === "/__member" && req.method === "DELETE") {
       state.guilds.get(url.searchParams.get("guild"))?.members.delete(url.searchParams.get("user"));
@@ -279,7 +343,12 @@ async function handle(req, res) {
       return send(res, 200, {});
     }
     if (path === "/__ratelimit") {
-      state.scripted429.push({ scope: body.scope ?? "user", retry_after: body.retry_after ?? 1, count: body.count ?? 1, path: body.path });
+      state.scripted429.push({
+        scope: body.scope ?? "user",
+        retry_after: body.retry_after ?? 1,
+        count: body.count ?? 1,
+        path: body.path,
+      });
       return send(res, 200, {});
     }
     if (path === "/__fail") {
@@ -288,7 +357,16 @@ async function handle(req, res) {
     }
     if (path === "/__stats") return send(res, 200, state.stats);
     if (path === "/__reset_stats") {
-      state.stats = { requests: 0, invalid: 0, exceeded: 0, rate_limited: 0, by_route: {}, audit_reasons: [], calls: [] };
+      state.stats = {
+        requests: 0,
+        invalid: 0,
+        exceeded: 0,
+        exceeded_by: {},
+        rate_limited: 0,
+        by_route: {},
+        audit_reasons: [],
+        calls: [],
+      };
       return send(res, 200, {});
     }
     return send(res, 404, {});
@@ -376,6 +454,7 @@ async function handle(req, res) {
   const routeKey = `${req.method} /guilds/{g}${parts.length > 2 ? "/" + parts[2] : ""}${parts.length > 3 ? "/{u}" : ""}${parts.length > 4 ? "/roles/{r}" : ""}`;
   state.stats.by_route[routeKey] = (state.stats.by_route[routeKey] ?? 0) + 1;
   state.stats.calls.push({ route: routeKey, guild: parts[1], user: parts[3], role: parts[5], at: Date.now() });
+  if (state.stats.calls.length > 2000) state.stats.calls.shift(); // the latest calls only (benchmarks)
 
   if (parts.length === 2 && req.method === "GET") {
     if (!rateLimit(req, res, "guild", parts[1])) return;
@@ -405,7 +484,8 @@ async function handle(req, res) {
       return error(res, 403, 50025, "Invalid OAuth2 access token", res.rateHeaders);
     }
     if (member) return send(res, 204, undefined, res.rateHeaders);
-    if (state.users.get(target)?.full) return error(res, 400, 30001, "Maximum number of guilds reached (100)", res.rateHeaders);
+    if (state.users.get(target)?.full)
+      return error(res, 400, 30001, "Maximum number of guilds reached (100)", res.rateHeaders);
     const roles = body.roles ?? [];
     if (!hierarchyAllows(g, target, roles)) return error(res, 403, 50013, "Missing Permissions", res.rateHeaders);
     if (body.nick && body.nick.length > 32) return error(res, 400, 50035, "Invalid Form Body", res.rateHeaders);
@@ -417,7 +497,9 @@ async function handle(req, res) {
     if (!member) return error(res, 404, 10007, "Unknown Member", res.rateHeaders);
     const body = JSON.parse((await readBody(req)) || "{}");
     if (body.roles) {
-      const changed = [...new Set([...body.roles, ...member.roles])].filter((r) => body.roles.includes(r) !== member.roles.has(r));
+      const changed = [...new Set([...body.roles, ...member.roles])].filter(
+        (r) => body.roles.includes(r) !== member.roles.has(r),
+      );
       if (!hierarchyAllows(g, target, changed)) return error(res, 403, 50013, "Missing Permissions", res.rateHeaders);
     }
     if ("nick" in body) {

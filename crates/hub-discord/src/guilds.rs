@@ -91,6 +91,9 @@ pub struct GuildView {
     pub roles: Vec<RoleView>,
     pub attachments: Vec<Attachment>,
     pub config_version: i64,
+    /// Members the bot could not update at their last sync (Discord's 50013: a role or the member
+    /// ranks above the bot's highest role, or the member owns the guild).
+    pub blocked_members: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -334,6 +337,12 @@ pub async fn list(pg: &impl Postgres, for_group: Option<uuid::Uuid>) -> Result<V
         )
         .await?;
     let attachments: Vec<Attachment> = attachments.iter().map(attachment).collect::<Result<_, _>>()?;
+    let blocked = pg
+        .query(
+            "SELECT guild_id, count(*) FROM discord_member_status WHERE problem = 'cannot_manage_role' GROUP BY guild_id",
+            &[],
+        )
+        .await?;
     guilds
         .iter()
         .map(|g| {
@@ -357,6 +366,10 @@ pub async fn list(pg: &impl Postgres, for_group: Option<uuid::Uuid>) -> Result<V
                 })
                 .filter(|r: &Result<RoleView, PgError>| r.as_ref().map_or(true, |r| r.role_id != guild_id))
                 .collect::<Result<Vec<_>, PgError>>()?;
+            let blocked_members = blocked
+                .iter()
+                .find(|b| b.text(0).is_ok_and(|id| id == guild_id))
+                .map_or(Ok(0), |b| b.int(1))?;
             Ok(GuildView {
                 attachments: attachments.iter().filter(|a| a.guild_id == guild_id).cloned().collect(),
                 guild_id,
@@ -366,6 +379,7 @@ pub async fn list(pg: &impl Postgres, for_group: Option<uuid::Uuid>) -> Result<V
                 nickname_format: NicknameFormat::from_stored(g.opt_text(4)?.as_deref())?,
                 roles,
                 config_version: g.int(7)?,
+                blocked_members,
             })
         })
         .collect()
@@ -410,6 +424,19 @@ pub async fn attach(
     }
     if for_group.is_some() && !role.boolean(1)? {
         return Err(GuildError::Invalid("this guild does not take roles for groups".into()));
+    }
+    if let (TargetKind::Corporation, Some(corporation)) = (new.target_kind, new.entity_id) {
+        let managed = pg
+            .query(
+                "SELECT 1 FROM managed_corporations WHERE corporation_id = $1",
+                &[PgValue::Int(corporation)],
+            )
+            .await?;
+        if managed.is_empty() {
+            return Err(GuildError::Invalid(
+                "roles attach to corporations the hub manages: register the corporation first".into(),
+            ));
+        }
     }
     let id = random.uuid_v4();
     let inserted = pg

@@ -25,8 +25,10 @@ use std::cell::Cell;
 /// A retry after Discord did not answer, doubling up to an hour.
 const FIRST_RETRY_MS: i64 = 30_000;
 const MAX_RETRY_MS: i64 = 3_600_000;
-/// Syncs started per reconcile tick (each is one call into a user's object).
-const QUEUE_BATCH: i64 = 40;
+/// Queued syncs running at once while the queue drains.
+const IN_FLIGHT: usize = 100;
+/// One drain claims users for at most this long; the next alarm goes on with the rest.
+const DRAIN_MS: i64 = 60_000;
 const TICK_MS: i64 = 60_000;
 
 pub fn config(ctx: &impl Runtime) -> Result<DiscordConfig, ApiError> {
@@ -127,21 +129,27 @@ impl<C: Context> AccessToken for UserTokens<'_, C> {
                     // Another refresh stored newer tokens first: read them.
                 }
                 Err(hub_sso::client::TokenError::InvalidGrant) => {
-                    if accounts::mark_needs_relink(pg, self.user).await.unwrap_or(false) {
-                        let notification = NewNotification {
-                            user_id: self.user,
-                            kind: NotificationKind::DiscordNeedsRelink,
-                            title: "Your Discord link stopped working: link Discord again".into(),
-                            data: serde_json::json!({}),
-                        };
-                        hub_notify::deliver(self.ctx, vec![notification]).await;
-                    }
+                    needs_relink(self.ctx, pg, self.user).await;
                     return Err(TokenProblem::NeedsRelink);
                 }
                 Err(e) => return Err(unavailable(e.to_string())),
             }
         }
         Err(TokenProblem::Unavailable("the tokens kept changing".into()))
+    }
+}
+
+/// The user's grant stopped working (`invalid_grant` at a refresh, or Discord's 50025): marked on
+/// the account, and the user told once.
+async fn needs_relink(ctx: &impl Context, pg: &impl Postgres, user: UserId) {
+    if accounts::mark_needs_relink(pg, user).await.unwrap_or(false) {
+        let notification = NewNotification {
+            user_id: user,
+            kind: NotificationKind::DiscordNeedsRelink,
+            title: "Your Discord link stopped working: link Discord again".into(),
+            data: serde_json::json!({}),
+        };
+        hub_notify::deliver(ctx, vec![notification]).await;
     }
 }
 
@@ -315,6 +323,9 @@ async fn sync_user(
     for desire in &desires {
         let before = previous.iter().find(|p| p.guild_id == desire.guild_id);
         let status = syncer.guild(desire, before).await;
+        if status.problem == Some(Problem::NeedsRelink) {
+            needs_relink(ctx, pg, user).await;
+        }
         if let Err(e) = sync::record(pg, user, &status).await {
             tracing::error!(error = %e, "recording a Discord status failed");
         }
@@ -450,6 +461,18 @@ fn reconciler_migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
     Ok(())
 }
 
+/// Takes up to `count` users off the queue, in id order.
+fn claim(storage: &impl SqlStorage, count: usize) -> Result<Vec<UserId>, SqlError> {
+    let rows = storage.exec(
+        "DELETE FROM queue WHERE user_id IN (SELECT user_id FROM queue ORDER BY user_id LIMIT ?) RETURNING user_id",
+        &[SqlValue::Integer(i64::try_from(count).unwrap_or(0))],
+    )?;
+    let mut users: Vec<UserId> =
+        rows.iter().filter_map(|r| r.first().and_then(SqlValue::as_str)?.parse().ok().map(UserId)).collect();
+    users.sort();
+    Ok(users)
+}
+
 fn enqueue_users(storage: &impl SqlStorage, users: &[UserId]) -> Result<(), SqlError> {
     for user in users {
         storage.exec(
@@ -566,26 +589,29 @@ async fn tick(ctx: &impl ObjectContext) -> Result<(), ApiError> {
             )
             .map_err(internal)?;
     }
-    let batch = storage
-        .exec("SELECT user_id FROM queue ORDER BY user_id LIMIT ?", &[SqlValue::Integer(QUEUE_BATCH)])
-        .map_err(internal)?;
-    let users: Vec<UserId> =
-        batch.iter().filter_map(|r| r.first().and_then(SqlValue::as_str)?.parse().ok().map(UserId)).collect();
-    let pokes = users.iter().map(|user| async move {
-        let result =
-            async { ctx.stub::<DiscordMember>(user)?.sync(&UserRequest { user_id: *user }).await }.await;
-        if let Err(e) = result {
-            tracing::warn!(user = %user, error = %e, "starting a Discord sync failed");
+    // The queue drains with up to IN_FLIGHT syncs running, topped up as they finish, so the rate
+    // limiter sets the pace; a user is taken off the queue before their sync starts, so a change
+    // queued meanwhile is synced again after it.
+    let deadline = ctx.clock().now_ms() + DRAIN_MS;
+    let mut running = futures::stream::FuturesUnordered::new();
+    loop {
+        if running.len() <= IN_FLIGHT / 2 && ctx.clock().now_ms() < deadline {
+            for user in claim(storage, IN_FLIGHT - running.len()).map_err(internal)? {
+                running.push(async move {
+                    let request = UserRequest { user_id: user };
+                    if let Err(e) = async { ctx.stub::<DiscordMember>(&user)?.sync_now(&request).await }.await
+                    {
+                        tracing::warn!(user = %user, error = %e, "a queued Discord sync failed");
+                    }
+                });
+            }
         }
-    });
-    futures::future::join_all(pokes).await;
-    for user in &users {
-        storage
-            .exec("DELETE FROM queue WHERE user_id = ?", &[SqlValue::Text(user.to_string())])
-            .map_err(internal)?;
+        if futures::StreamExt::next(&mut running).await.is_none() {
+            break;
+        }
     }
     let more = storage.exec("SELECT 1 FROM queue LIMIT 1", &[]).map_err(internal)?;
-    let next = if more.is_empty() { now + TICK_MS } else { now + 1_000 };
+    let next = if more.is_empty() { now + TICK_MS } else { ctx.clock().now_ms() };
     ctx.set_alarm(next).await
 }
 
@@ -612,5 +638,27 @@ impl<C: Context> hub_entitlements::EntitlementsHandler for EntitlementsService<'
             }
         }
         self.ctx.stub::<Reconciler>(&Deployment)?.enqueue(&change).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hub_native::SqliteStorage;
+
+    fn user(n: u128) -> UserId {
+        UserId(uuid::Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn the_queue_hands_out_each_user_once_and_takes_them_again_when_queued_during_their_sync() {
+        let storage = SqliteStorage::in_memory();
+        reconciler_migrate(&storage).unwrap();
+        enqueue_users(&storage, &[user(3), user(1), user(2), user(1)]).unwrap();
+        assert_eq!(claim(&storage, 2).unwrap(), [user(1), user(2)], "in id order, each once");
+        // A change for user 1 arrives while their sync runs: they are queued again.
+        enqueue_users(&storage, &[user(1)]).unwrap();
+        assert_eq!(claim(&storage, 10).unwrap(), [user(1), user(3)]);
+        assert!(claim(&storage, 10).unwrap().is_empty());
     }
 }

@@ -5,7 +5,8 @@
 //!   mapped to its bucket (per top-level resource, the guild), and each bucket keeps what is left
 //!   until its reset. A route never seen goes one call at a time until its first answer names
 //!   its bucket.
-//! - The global limit: 50 calls a second.
+//! - The global limit: 50 calls a second, over a sliding window a little longer than a second (no
+//!   second as Discord counts it ever sees more, whatever the latency between us).
 //! - A 429 is honoured for its scope: `global` holds every call, `user` and `shared` the bucket.
 //! - Invalid requests (401, 403, 429 but `shared`) are counted over ten minutes and kept far below
 //!   Discord's 10,000: past [`INVALID_BUDGET`] every call is refused until the window moves on,
@@ -15,6 +16,11 @@ use crate::client::{Observed, RouteKey};
 use hub_ports::{SqlError, SqlStorage, SqlValue};
 
 pub const GLOBAL_PER_SECOND: i64 = 50;
+/// The sliding window [`GLOBAL_PER_SECOND`] is counted over: a second and a margin for latency.
+const GLOBAL_WINDOW_MS: i64 = 1_250;
+/// A bucket window the limiter starts itself (past the last reset it heard of) ends this much
+/// later than its length: Discord's starts when our first call arrives, a little after we send it.
+const WINDOW_MARGIN_MS: i64 = 250;
 /// Invalid requests allowed per ten minutes: a tenth of Discord's limit.
 pub const INVALID_BUDGET: i64 = 1_000;
 pub const INVALID_WINDOW_MS: i64 = 10 * 60_000;
@@ -33,11 +39,12 @@ pub fn migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
             PRIMARY KEY (bucket, major))",
         &[],
     )?;
+    // A global 429's end; and the calls of the last global window, one row each.
     storage.exec(
-        "CREATE TABLE IF NOT EXISTS rl_global (id INTEGER PRIMARY KEY CHECK (id = 1), window_start_ms INTEGER NOT NULL,
-            count INTEGER NOT NULL, blocked_until_ms INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rl_global (id INTEGER PRIMARY KEY CHECK (id = 1), blocked_until_ms INTEGER NOT NULL)",
         &[],
     )?;
+    storage.exec("CREATE TABLE IF NOT EXISTS rl_global_calls (at_ms INTEGER NOT NULL)", &[])?;
     storage.exec("CREATE TABLE IF NOT EXISTS rl_invalid (at_ms INTEGER NOT NULL)", &[])?;
     storage.exec("CREATE TABLE IF NOT EXISTS rl_alerts (window_start_ms INTEGER PRIMARY KEY)", &[])?;
     Ok(())
@@ -67,12 +74,12 @@ pub fn permit(storage: &impl SqlStorage, route: &RouteKey, now_ms: i64) -> Resul
     if invalid >= INVALID_BUDGET {
         return Err(Refused::InvalidBudget(invalid));
     }
-    let (window_start, count, blocked_until) = global(storage, now_ms)?;
+    let (count, oldest, blocked_until) = global(storage, now_ms)?;
     if blocked_until > now_ms {
         return Ok(Some(blocked_until));
     }
     if count >= GLOBAL_PER_SECOND {
-        return Ok(Some(window_start + 1_000));
+        return Ok(Some(oldest + GLOBAL_WINDOW_MS));
     }
     let route_row = storage.exec(
         "SELECT bucket, probe_until_ms FROM rl_routes WHERE route = ? AND major = ?",
@@ -97,7 +104,7 @@ pub fn permit(storage: &impl SqlStorage, route: &RouteKey, now_ms: i64) -> Resul
     if wait.is_some() {
         return Ok(wait);
     }
-    storage.exec("UPDATE rl_global SET count = count + 1 WHERE id = 1", &[])?;
+    storage.exec("INSERT INTO rl_global_calls (at_ms) VALUES (?)", &[SqlValue::Integer(now_ms)])?;
     Ok(None)
 }
 
@@ -123,7 +130,7 @@ fn take_from_bucket(
     } else {
         storage.exec(
             "UPDATE rl_buckets SET remaining = bucket_limit - 1, reset_at_ms = ? + window_ms WHERE bucket = ? AND major = ?",
-            &[SqlValue::Integer(now_ms), key[0].clone(), key[1].clone()],
+            &[SqlValue::Integer(now_ms + WINDOW_MARGIN_MS), key[0].clone(), key[1].clone()],
         )?;
     }
     Ok(None)
@@ -150,23 +157,24 @@ fn probe(
     Ok(None)
 }
 
-/// The global window at `now_ms` (started afresh once a second has passed).
+/// The calls of the global window ending at `now_ms` (older ones are dropped), the oldest of
+/// them, and when a global 429 ends.
 fn global(storage: &impl SqlStorage, now_ms: i64) -> Result<(i64, i64, i64), SqlError> {
-    let rows =
-        storage.exec("SELECT window_start_ms, count, blocked_until_ms FROM rl_global WHERE id = 1", &[])?;
-    let (start, count, blocked) = match rows.first() {
-        Some(row) => (int(row, 0)?, int(row, 1)?, int(row, 2)?),
-        None => (0, 0, 0),
+    storage.exec(
+        "DELETE FROM rl_global_calls WHERE at_ms <= ?",
+        &[SqlValue::Integer(now_ms - GLOBAL_WINDOW_MS)],
+    )?;
+    let calls = storage.exec("SELECT count(*), coalesce(min(at_ms), 0) FROM rl_global_calls", &[])?;
+    let (count, oldest) = match calls.first() {
+        Some(row) => (int(row, 0)?, int(row, 1)?),
+        None => (0, 0),
     };
-    if now_ms - start >= 1_000 {
-        storage.exec(
-            "INSERT INTO rl_global (id, window_start_ms, count, blocked_until_ms) VALUES (1, ?, 0, ?)
-             ON CONFLICT (id) DO UPDATE SET window_start_ms = excluded.window_start_ms, count = 0",
-            &[SqlValue::Integer(now_ms), SqlValue::Integer(blocked)],
-        )?;
-        return Ok((now_ms, 0, blocked));
-    }
-    Ok((start, count, blocked))
+    let blocked = storage.exec("SELECT blocked_until_ms FROM rl_global WHERE id = 1", &[])?;
+    let blocked = match blocked.first() {
+        Some(row) => int(row, 0)?,
+        None => 0,
+    };
+    Ok((count, oldest, blocked))
 }
 
 fn invalid_count(storage: &impl SqlStorage, now_ms: i64) -> Result<i64, SqlError> {
@@ -223,9 +231,9 @@ pub fn observe(
         match observed.scope.as_deref() {
             Some("global") => {
                 storage.exec(
-                    "INSERT INTO rl_global (id, window_start_ms, count, blocked_until_ms) VALUES (1, ?, 0, ?)
+                    "INSERT INTO rl_global (id, blocked_until_ms) VALUES (1, ?)
                      ON CONFLICT (id) DO UPDATE SET blocked_until_ms = max(rl_global.blocked_until_ms, excluded.blocked_until_ms)",
-                    &[SqlValue::Integer(now_ms), SqlValue::Integer(until)],
+                    &[SqlValue::Integer(until)],
                 )?;
             }
             _ => {
@@ -315,8 +323,8 @@ mod tests {
         }
         assert_eq!(
             permit(&s, &route("g1"), 3_030).unwrap(),
-            Some(5_010),
-            "the new window holds the limit too"
+            Some(5_010 + WINDOW_MARGIN_MS),
+            "the new window, started by us, holds the limit too (and ends a little late)"
         );
     }
 
@@ -340,7 +348,12 @@ mod tests {
             let key = RouteKey { route: format!("GET /r{i}"), major: "x".into() };
             assert_eq!(permit(&s, &key, 5_000).unwrap(), None);
         }
-        assert_eq!(permit(&s, &route("g"), 5_500).unwrap(), Some(6_000), "50 a second");
+        assert_eq!(permit(&s, &route("g"), 5_500).unwrap(), Some(5_000 + GLOBAL_WINDOW_MS), "50 a second");
+        assert_eq!(
+            permit(&s, &route("g"), 6_050).unwrap(),
+            Some(5_000 + GLOBAL_WINDOW_MS),
+            "a sliding window: no second seen by Discord gets more"
+        );
         let global = Observed {
             status: 429,
             retry_after_ms: Some(3_000),

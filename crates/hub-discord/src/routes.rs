@@ -124,6 +124,22 @@ async fn complete_link<C: Context>(
     code: &str,
     verifier: &str,
 ) -> Result<(), Failure> {
+    // The link was started by a live session; the account may have been banned since.
+    let pg = ctx.postgres().await.map_err(|e| Failure::new("database", e))?;
+    let active = pg
+        .query("SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL", &[PgValue::Uuid(user.0)])
+        .await
+        .map_err(|e| Failure::new("database", internal(e)))?;
+    if active.is_empty() {
+        return Err(Failure::new(
+            "account disabled",
+            ApiError::new(
+                403,
+                "account_disabled",
+                "This account is disabled. Ask a site admin if you think this is a mistake.",
+            ),
+        ));
+    }
     let exchange = hub_sso::client::code_exchange(&config.client, code, verifier);
     let tokens = match ctx
         .http()
@@ -154,7 +170,6 @@ async fn complete_link<C: Context>(
         ));
     };
     let keyring = hub_tokens::object::keyring(ctx).map_err(|e| Failure::new("vault", e))?;
-    let pg = ctx.postgres().await.map_err(|e| Failure::new("database", e))?;
     let sealed = Tokens { access_token: tokens.access_token, refresh_token };
     let link = NewLink {
         user_id: user,

@@ -198,6 +198,11 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     assert_eq!(status, 403, "a player who does not manage the group: {body}");
     let (status, body) = admin.post("/api/discord/attachments", attach(ROLE_BY_HAND, "group", true)).await;
     assert_eq!(status, 400, "a role the hub does not manage cannot be attached: {body}");
+    let (status, body) =
+        admin.post("/api/discord/attachments", attach(ROLE_CORP, "corporation", false)).await;
+    assert_eq!(status, 400, "only a corporation the hub manages: {body}");
+    let (status, body) = admin.post("/api/corporations", json!({ "corporation_id": CORPORATION })).await;
+    assert!(status == 200 || status == 201, "{body}");
     for (role, kind, invite) in [(ROLE_MEMBER, "group", true), (ROLE_CORP, "corporation", false)] {
         let (status, body) = admin.post("/api/discord/attachments", attach(role, kind, invite)).await;
         assert_eq!(status, 201, "{body}");
@@ -396,6 +401,7 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     assert_eq!(calls(&stack, "PUT /guilds/{g}/members/{u}/roles/{r}").await, before, "not retried");
     assert_eq!(calls(&stack, "GET /guilds/{g}/members/{u}").await, reads, "not even read");
     let (_, guilds) = admin.get("/api/discord/guilds").await;
+    assert_eq!(guilds["guilds"][0]["blocked_members"], 1, "shown to admins: {guilds}");
     assert!(guilds["guilds"][0]["roles"]
         .as_array()
         .unwrap()

@@ -9,7 +9,19 @@ import type { Attachment, GuildStatusView, GuildView, Membership, Problem, Targe
 import { mutate, useApiQuery } from "../lib/query";
 import { useAction } from "../lib/useAction";
 import { useConfirm } from "./Dialog";
-import { Alert, Badge, Button, ButtonLink, Card, CheckboxField, ErrorState, LoadingState, SelectField, TextField, Time } from "./ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  ButtonLink,
+  Card,
+  CheckboxField,
+  ErrorState,
+  LoadingState,
+  SelectField,
+  TextField,
+  Time,
+} from "./ui";
 import "../styles/discord.css";
 
 export const PROBLEMS: Record<Problem, string> = {
@@ -54,8 +66,8 @@ export function DiscordCard() {
     return (
       <Card title="Discord" headingLevel={2}>
         <p className="side-note">
-          Link your Discord account to get the servers and roles your groups and corporations give, kept up to date
-          as they change.
+          Link your Discord account to get the servers and roles your groups and corporations give, kept up to date as
+          they change.
         </p>
         <ButtonLink to={linkDiscordUrl("/")} external variant="primary" size="sm" icon="link">
           Link Discord
@@ -89,7 +101,9 @@ export function DiscordCard() {
     <Card
       title="Discord"
       headingLevel={2}
-      actions={<Badge tone={account.needs_relink ? "warning" : "success"}>{account.needs_relink ? "Re-link" : "Linked"}</Badge>}
+      actions={
+        <Badge tone={account.needs_relink ? "warning" : "success"}>{account.needs_relink ? "Re-link" : "Linked"}</Badge>
+      }
     >
       <div className="discord-account" data-testid="discord-account">
         <span className="discord-account__name">{account.global_name ?? account.username}</span>
@@ -99,10 +113,7 @@ export function DiscordCard() {
       </div>
       {account.needs_relink ? (
         <Alert kind="warning" title="Link Discord again">
-          {PROBLEMS.needs_relink}{" "}
-          <a href={linkDiscordUrl("/")}>
-            Link again
-          </a>
+          {PROBLEMS.needs_relink} <a href={linkDiscordUrl("/")}>Link again</a>
         </Alert>
       ) : null}
       {guilds.length === 0 ? (
@@ -115,7 +126,14 @@ export function DiscordCard() {
         </ul>
       )}
       <div className="discord-actions">
-        <Button size="sm" icon="refresh" onClick={sync} busy={busy === "sync"} busyLabel="Syncing…" disabled={busy !== null}>
+        <Button
+          size="sm"
+          icon="refresh"
+          onClick={sync}
+          busy={busy === "sync"}
+          busyLabel="Syncing…"
+          disabled={busy !== null}
+        >
           Sync now
         </Button>
         <Button
@@ -269,13 +287,21 @@ export function AttachForm({
   const [assign, setAssign] = useState(true);
   const { busy, error, run } = useAction();
   if (managed.length === 0) {
-    return <p className="discord-guild__meta">A site admin must choose which of this server's roles the hub manages first.</p>;
+    return (
+      <p className="discord-guild__meta">
+        A site admin must choose which of this server's roles the hub manages first.
+      </p>
+    );
   }
   const kindNow: TargetKind = groupId ? "group" : kind;
   const entityId = Number(entity);
   const valid =
     roleId !== "" &&
-    (kindNow === "group" ? target !== "" : kindNow === "everyone" ? true : Number.isSafeInteger(entityId) && entityId > 0);
+    (kindNow === "group"
+      ? target !== ""
+      : kindNow === "everyone"
+        ? true
+        : Number.isSafeInteger(entityId) && entityId > 0);
   const submit = () =>
     run(
       "attach",
@@ -308,7 +334,10 @@ export function AttachForm({
         label="Role"
         value={roleId}
         onChange={(e) => setRoleId(e.target.value)}
-        options={managed.map((r) => ({ value: r.role_id, label: r.manageable ? r.name : `${r.name} (the bot cannot give it)` }))}
+        options={managed.map((r) => ({
+          value: r.role_id,
+          label: r.manageable ? r.name : `${r.name} (the bot cannot give it)`,
+        }))}
       />
       {groupId ? null : (
         <SelectField
@@ -329,6 +358,7 @@ export function AttachForm({
       {!groupId && (kind === "corporation" || kind === "alliance") ? (
         <TextField
           label={kind === "corporation" ? "Corporation id" : "Alliance id"}
+          hint={kind === "corporation" ? "A corporation registered in the hub." : undefined}
           inputMode="numeric"
           value={entity}
           onChange={(e) => setEntity(e.target.value.trim())}
@@ -336,7 +366,14 @@ export function AttachForm({
       ) : null}
       <CheckboxField label="Add them to the server" checked={invite} onChange={setInvite} />
       <CheckboxField label="Give the role" checked={assign} onChange={setAssign} />
-      <Button type="submit" variant="primary" size="sm" icon="plus" busy={busy === "attach"} disabled={!valid || busy !== null}>
+      <Button
+        type="submit"
+        variant="primary"
+        size="sm"
+        icon="plus"
+        busy={busy === "attach"}
+        disabled={!valid || busy !== null}
+      >
         Attach role
       </Button>
       {error ? (

@@ -7,4 +7,9 @@ import type { RoleView } from "./RoleView";
 /**
  * A guild as its admins see it.
  */
-export type GuildView = { guild_id: string, name: string, allow_groups: boolean, lose_policy: LosePolicy, nickname_format: NicknameFormat, roles: Array<RoleView>, attachments: Array<Attachment>, config_version: number, };
+export type GuildView = { guild_id: string, name: string, allow_groups: boolean, lose_policy: LosePolicy, nickname_format: NicknameFormat, roles: Array<RoleView>, attachments: Array<Attachment>, config_version: number, 
+/**
+ * Members the bot could not update at their last sync (Discord's 50013: a role or the member
+ * ranks above the bot's highest role, or the member owns the guild).
+ */
+blocked_members: number, };

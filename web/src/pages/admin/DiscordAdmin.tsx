@@ -20,6 +20,7 @@ import {
   SelectField,
   TextField,
 } from "../../components/ui";
+import { plural } from "../../lib/format";
 import { useReady } from "../../lib/hooks";
 import { mutate, useApiQuery } from "../../lib/query";
 import { useAction } from "../../lib/useAction";
@@ -72,7 +73,13 @@ export function DiscordAdmin() {
             value={guildId}
             onChange={(e) => setGuildId(e.target.value.trim())}
           />
-          <Button type="submit" variant="primary" icon="plus" busy={busy === "register"} disabled={!/^\d{1,20}$/.test(guildId)}>
+          <Button
+            type="submit"
+            variant="primary"
+            icon="plus"
+            busy={busy === "register"}
+            disabled={!/^\d{1,20}$/.test(guildId)}
+          >
             Register server
           </Button>
         </form>
@@ -97,9 +104,7 @@ export function DiscordAdmin() {
               Register a server above to give its roles from groups and corporations.
             </EmptyState>
           ) : (
-            listing.data.guilds.map((g) => (
-              <GuildCard key={g.guild_id} guild={g} groups={groupList} />
-            ))
+            listing.data.guilds.map((g) => <GuildCard key={g.guild_id} guild={g} groups={groupList} />)
           )}
         </>
       )}
@@ -150,20 +155,38 @@ function GuildCard({ guild, groups }: { guild: GuildView; groups: { id: string; 
       title={guild.name}
       actions={
         <>
-          <Button size="sm" icon="refresh" onClick={() => void refresh()} busy={busy === "refresh"} disabled={busy !== null}>
+          <Button
+            size="sm"
+            icon="refresh"
+            onClick={() => void refresh()}
+            busy={busy === "refresh"}
+            disabled={busy !== null}
+          >
             Read again
           </Button>
-          <Button size="sm" variant="ghost" className="btn--danger-text" onClick={() => void remove()} disabled={busy !== null}>
+          <Button
+            size="sm"
+            variant="ghost"
+            className="btn--danger-text"
+            onClick={() => void remove()}
+            disabled={busy !== null}
+          >
             Remove
           </Button>
         </>
       }
     >
       <div data-testid={`guild-${guild.guild_id}`}>
+        {guild.blocked_members > 0 ? (
+          <Alert kind="warning" title={`The bot could not update ${plural(guild.blocked_members, "member")}`}>
+            At their last sync Discord refused a change (a role or the member ranks above the bot's highest role, or the
+            member owns the server). They are tried again once this server's settings change.
+          </Alert>
+        ) : null}
         {problems.length > 0 ? (
           <Alert kind="warning" title="The bot cannot give some managed roles">
-            Move the bot's role above {problems.map((r) => r.name).join(", ")} in Discord's server settings (Roles), then
-            read the server again.
+            Move the bot's role above {problems.map((r) => r.name).join(", ")} in Discord's server settings (Roles),
+            then read the server again.
           </Alert>
         ) : null}
         <div className="discord-form">
