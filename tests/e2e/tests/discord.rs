@@ -22,6 +22,8 @@ const ROLE_CORP: &str = "610000000000000002";
 const ROLE_BY_HAND: &str = "610000000000000003";
 const ROLE_BOT: &str = "610000000000000005";
 const ROLE_ABOVE_BOT: &str = "610000000000000009";
+/// The player's Discord user at the peer.
+const PLAYER_DISCORD: &str = "650000000000000001";
 /// Every character's corporation in the local ESI unless configured otherwise.
 const CORPORATION: i64 = 98_000_001;
 
@@ -254,15 +256,15 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     let (_, me) = player.get("/api/discord/me").await;
     assert!(me["account"].is_null(), "nothing linked by a mixed-up state: {me}");
 
-    let done = link(&stack, &player, "650000000000000001").await;
+    let done = link(&stack, &player, PLAYER_DISCORD).await;
     assert_eq!(done.status().as_u16(), 302);
     assert!(!location(&done).contains("error"), "{}", location(&done));
     let (_, me) = player.get("/api/discord/me").await;
     assert_eq!(me["configured"], true);
-    assert_eq!(me["account"]["discord_user_id"], "650000000000000001", "{me}");
+    assert_eq!(me["account"]["discord_user_id"], PLAYER_DISCORD, "{me}");
     // One Discord account per user, one user per Discord account.
     let other = user(&stack, 2_112_012_003, "Other Pilot", "Other").await;
-    let taken = link(&stack, &other, "650000000000000001").await;
+    let taken = link(&stack, &other, PLAYER_DISCORD).await;
     assert!(
         location(&taken).contains("discord_taken") || taken.status().as_u16() == 409,
         "{}",
@@ -273,7 +275,7 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     // Entitled to the corporation's role, which does not invite: not in the guild yet.
     expect_roles(
         &stack,
-        "650000000000000001",
+        PLAYER_DISCORD,
         None,
         Duration::from_secs(2),
         "no invite without an attachment asking",
@@ -284,22 +286,12 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     let joined = Instant::now();
     let (status, body) = player.post(&format!("/api/groups/{group_id}/join"), json!({})).await;
     assert!(status == 200 || status == 201, "{body}");
-    expect_roles(
-        &stack,
-        "650000000000000001",
-        Some(&[ROLE_MEMBER, ROLE_CORP]),
-        Duration::from_secs(5),
-        "joining",
-    )
-    .await;
+    expect_roles(&stack, PLAYER_DISCORD, Some(&[ROLE_MEMBER, ROLE_CORP]), Duration::from_secs(5), "joining")
+        .await;
     println!("join to roles in the guild: {} ms", joined.elapsed().as_millis());
     let guild_view = discord.read(&stack.http, &format!("/__guild/{GUILD}")).await;
-    let member = guild_view["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user"]["id"] == "650000000000000001")
-        .unwrap();
+    let member =
+        guild_view["members"].as_array().unwrap().iter().find(|m| m["user"]["id"] == PLAYER_DISCORD).unwrap();
     assert_eq!(member["nick"], "Dee Pilot", "the nickname from the primary character");
     let peer_stats = discord.read(&stack.http, "/__stats").await;
     assert!(
@@ -309,18 +301,12 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
 
     // ---- a role added by hand stays; leaving the group takes only the group's role ----
     discord
-        .control(&stack.http, "/__member", json!({ "guild": GUILD, "user": "650000000000000001", "roles": [ROLE_MEMBER, ROLE_CORP, ROLE_BY_HAND] }))
+        .control(&stack.http, "/__member", json!({ "guild": GUILD, "user": PLAYER_DISCORD, "roles": [ROLE_MEMBER, ROLE_CORP, ROLE_BY_HAND] }))
         .await;
     let (status, body) = player.post(&format!("/api/groups/{group_id}/leave"), json!({})).await;
     assert!(status == 200 || status == 204, "{body}");
-    expect_roles(
-        &stack,
-        "650000000000000001",
-        Some(&[ROLE_CORP, ROLE_BY_HAND]),
-        Duration::from_secs(5),
-        "leaving",
-    )
-    .await;
+    expect_roles(&stack, PLAYER_DISCORD, Some(&[ROLE_CORP, ROLE_BY_HAND]), Duration::from_secs(5), "leaving")
+        .await;
     let status = guild_status(&player).await;
     assert_eq!(status["membership"], "joined", "{status}");
     let given: Vec<&str> =
@@ -332,14 +318,14 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
         .control(
             &stack.http,
             "/__member",
-            json!({ "guild": GUILD, "user": "650000000000000001", "roles": [ROLE_BY_HAND] }),
+            json!({ "guild": GUILD, "user": PLAYER_DISCORD, "roles": [ROLE_BY_HAND] }),
         )
         .await;
     let queued = reconcile(&stack).await;
     assert!(queued["queued"].as_i64().unwrap() >= 1, "{queued}");
     expect_roles(
         &stack,
-        "650000000000000001",
+        PLAYER_DISCORD,
         Some(&[ROLE_CORP, ROLE_BY_HAND]),
         Duration::from_secs(10),
         "reconcile",
@@ -347,16 +333,16 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
     .await;
 
     // ---- the member leaves the guild: 10007 recorded; not pulled back until entitlement changes ----
-    discord.leave(&stack.http, GUILD, "650000000000000001").await;
+    discord.leave(&stack.http, GUILD, PLAYER_DISCORD).await;
     let (status, _) = player.post("/api/discord/me/sync", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(guild_status(&player).await["membership"], "left");
     player.post("/api/discord/me/sync", json!({})).await;
-    assert_eq!(roles_in_guild(&stack, "650000000000000001").await, None, "not re-invited without a change");
+    assert_eq!(roles_in_guild(&stack, PLAYER_DISCORD).await, None, "not re-invited without a change");
     player.post(&format!("/api/groups/{group_id}/join"), json!({})).await;
     expect_roles(
         &stack,
-        "650000000000000001",
+        PLAYER_DISCORD,
         Some(&[ROLE_MEMBER, ROLE_CORP]),
         Duration::from_secs(5),
         "joining again",
@@ -487,12 +473,11 @@ async fn discord_follows_the_hub_within_seconds_and_within_its_limits() {
 
     // ---- unlink: the grant is revoked, the hub's roles go, the others stay ----
     discord
-        .control(&stack.http, "/__member", json!({ "guild": GUILD, "user": "650000000000000001", "roles": [ROLE_MEMBER, ROLE_CORP, ROLE_BY_HAND] }))
+        .control(&stack.http, "/__member", json!({ "guild": GUILD, "user": PLAYER_DISCORD, "roles": [ROLE_MEMBER, ROLE_CORP, ROLE_BY_HAND] }))
         .await;
     let (status, body) = player.delete("/api/discord/me").await;
     assert_eq!(status, 204, "{body}");
-    expect_roles(&stack, "650000000000000001", Some(&[ROLE_BY_HAND]), Duration::from_secs(2), "unlinking")
-        .await;
+    expect_roles(&stack, PLAYER_DISCORD, Some(&[ROLE_BY_HAND]), Duration::from_secs(2), "unlinking").await;
     let peer_stats = discord.read(&stack.http, "/__stats").await;
     assert!(
         peer_stats["calls"].as_array().unwrap().iter().any(|c| c["route"] == "revoke"),
