@@ -9,11 +9,14 @@
 //   (403 otherwise), and corporation routes need a member of that corporation holding the Director
 //   role (403 "required role(s)");
 // - the character's roles (`/characters/{id}/roles/`) and public corporation info
-//   (`/corporations/{id}/`: name, ticker, CEO).
+//   (`/corporations/{id}/`: name, ticker, CEO), alliance info (`/alliances/{id}/`);
+// - `POST /universe/names/`: up to 1,000 ids of any kind named with their category; one id it does
+//   not know fails the whole batch with 404, as ESI does.
 //
 // Control endpoints (tests): POST /__config {characters: {<id>: {corporation_id, alliance_id,
 // assets, journal, balance}}, corporations: {<id>: {members, name, ticker, ceo_id, alliance_id,
-// exists}}, cache_seconds}, POST /__mutate
+// exists}}, alliances: {<id>: {name, ticker}}, names: {<id>: {category, name}}, invalid_ids: [<id>],
+// cache_seconds}, POST /__mutate
 // {character_id, dataset, page}, POST /__fail {path, status|"timeout", count}, POST /__ratelimit
 // {group, retry_after, count}, POST /__roles {character_id, roles}, POST /__error_limit {remain,
 // reset_seconds}, GET /__stats, POST /__reset_stats.
@@ -31,12 +34,18 @@ const state = {
   cacheSeconds: 300,
   characters: new Map(), // id -> {corporation_id, alliance_id, assets, journal, balance, versions: {dataset: n}}
   corporations: new Map(), // id -> {members}
+  alliances: new Map(), // id -> {name, ticker}
+  names: new Map(), // id -> {category, name}: names /universe/names/ gives beyond the made-up ones
+  invalidIds: new Set(), // ids /universe/names/ does not know
   roles: new Map(), // character id -> ["Director", ...]
   failures: [], // {path, status, count}
   rateLimits: new Map(), // group -> {retry_after, count}
   errors: { remain: ERROR_LIMIT, resetAt: Date.now() + ERROR_WINDOW_S * 1000 },
   // corporation_requests: the director-only corporation routes.
-  stats: { requests: 0, corporation_requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0 },
+  stats: {
+    requests: 0, corporation_requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0,
+    names_requests: 0, names_ids: 0, detail_requests: 0,
+  },
 };
 
 function character(id) {
@@ -139,6 +148,61 @@ function corporationInfo(id) {
   };
 }
 
+// What /universe/names/ says of an id: configured, or made up from EVE's id ranges (null: unknown).
+function nameOf(id) {
+  if (state.invalidIds.has(id)) return null;
+  const configured = state.names.get(id);
+  if (configured) return { id, ...configured };
+  const made = (category, name) => ({ id, category, name });
+  if (id >= 90_000_000 && id < 98_000_000) return made("character", `Pilot ${id}`);
+  if (id >= 2_100_000_000 && id < 2_200_000_000) return made("character", `Pilot ${id}`);
+  if (id >= 98_000_000 && id < 99_000_000) {
+    const info = corporationInfo(id);
+    return info ? made("corporation", info.name) : null;
+  }
+  if (id >= 99_000_000 && id < 100_000_000) return made("alliance", allianceInfo(id).name);
+  if (id >= 1_000_000 && id < 2_000_000) return made("corporation", `NPC Corporation ${id}`);
+  if (id >= 3_000_000 && id < 4_000_000) return made("character", `Agent ${id}`);
+  if (id >= 500_000 && id < 600_000) return made("faction", `Faction ${id}`);
+  if (id >= 10_000_000 && id < 20_000_000) return made("region", `Region ${id}`);
+  if (id >= 20_000_000 && id < 30_000_000) return made("constellation", `Constellation ${id}`);
+  if (id >= 30_000_000 && id < 40_000_000) return made("solar_system", `System ${id}`);
+  if (id >= 60_000_000 && id < 64_000_000) return made("station", `Station ${id}`);
+  if (id > 0 && id < 500_000) return made("inventory_type", `Type ${id}`);
+  return null;
+}
+
+function allianceInfo(id) {
+  const a = state.alliances.get(id) ?? {};
+  return {
+    name: a.name ?? `Alliance ${id}`,
+    ticker: a.ticker ?? `A${id % 10000}`,
+    executor_corporation_id: 98000001,
+    creator_corporation_id: 98000001,
+    creator_id: 3000001,
+    date_founded: "2016-01-01T00:00:00Z",
+  };
+}
+
+async function universeNames(req, res) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  let ids;
+  try {
+    ids = JSON.parse(Buffer.concat(chunks).toString());
+  } catch {
+    return send(res, 400, { error: "Invalid body" });
+  }
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 1000 || !ids.every(Number.isInteger)) {
+    return send(res, 400, { error: "ids must be a list of 1 to 1000 integers" });
+  }
+  state.stats.names_requests += 1;
+  state.stats.names_ids += ids.length;
+  const names = [...new Set(ids)].map(nameOf);
+  if (names.some((n) => n === null)) return send(res, 404, { error: "Ensure all IDs are valid before resolving." });
+  send(res, 200, names);
+}
+
 function characterRoutes(req, res, url, id, rest) {
   const who = character(id);
   const authed = !["", "corporationhistory/", "portrait/"].includes(rest);
@@ -235,6 +299,7 @@ function characterRoutes(req, res, url, id, rest) {
 
 function corporationRoutes(req, res, url, id, rest) {
   if (rest === "") {
+    state.stats.detail_requests += 1;
     const info = corporationInfo(id);
     if (!info) return send(res, 404, { error: "Corporation not found" });
     return answer(req, res, url, info, { version: 0 });
@@ -296,6 +361,9 @@ async function control(req, res, url) {
       if (body.cache_seconds !== undefined) state.cacheSeconds = body.cache_seconds;
       for (const [id, cfg] of Object.entries(body.characters ?? {})) Object.assign(character(Number(id)), cfg);
       for (const [id, cfg] of Object.entries(body.corporations ?? {})) state.corporations.set(Number(id), cfg);
+      for (const [id, cfg] of Object.entries(body.alliances ?? {})) state.alliances.set(Number(id), cfg);
+      for (const [id, cfg] of Object.entries(body.names ?? {})) state.names.set(Number(id), cfg);
+      for (const id of body.invalid_ids ?? []) state.invalidIds.add(Number(id));
       break;
     case "/__mutate": {
       const who = character(Number(body.character_id));
@@ -353,6 +421,14 @@ const server = createServer(async (req, res) => {
   if (limited && limited.count > 0) {
     limited.count -= 1;
     return send(res, 429, { error: "rate limited" }, { "retry-after": String(limited.retry_after), "x-ratelimit-group": group });
+  }
+  if (url.pathname === "/universe/names/" && req.method === "POST") return universeNames(req, res);
+  const alliance = /^\/alliances\/(\d+)\/$/.exec(url.pathname);
+  if (alliance) {
+    state.stats.detail_requests += 1;
+    const id = Number(alliance[1]);
+    if (!nameOf(id) || id < 99_000_000 || id >= 100_000_000) return send(res, 404, { error: "Alliance not found" });
+    return answer(req, res, url, allianceInfo(id), { version: 0 });
   }
   let match = /^\/characters\/(\d+)\/(.*)$/.exec(url.pathname);
   if (match) return characterRoutes(req, res, url, Number(match[1]), match[2]);

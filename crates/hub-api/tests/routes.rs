@@ -16,6 +16,7 @@ fn api_routes() -> Router<TestContext> {
         .merge(hub_notify::routes())
         .merge(hub_chardata::routes::routes())
         .merge(hub_corpdata::routes::routes())
+        .merge(hub_staticdata::routes::routes())
 }
 
 /// A concrete path for a route pattern (every capture a plausible id: no route gets that far).

@@ -16,7 +16,7 @@
 use hub_domain::Service;
 use hub_http::ApiError;
 use hub_http::{FromRequest, RequestParts};
-use hub_ports::{Clock, HttpTransport, PgError, Postgres, Random, Sleep, Sockets, SqlStorage};
+use hub_ports::{Cache, Clock, HttpTransport, PgError, Postgres, Random, Sleep, Sockets, SqlStorage};
 use hub_rpc::{Interface, ObjectInterface, ServiceInterface, Transport};
 
 pub use hub_http::Ctx;
@@ -29,6 +29,7 @@ pub trait Runtime {
     type Sleep: Sleep;
     type ObjectTransport: Transport;
     type ServiceTransport: Transport;
+    type Cache: Cache;
 
     /// The service this code runs in.
     fn service(&self) -> Service;
@@ -41,6 +42,8 @@ pub trait Runtime {
     fn sleep(&self) -> &Self::Sleep;
     /// A configured variable or secret; `None` when unset.
     fn setting(&self, name: &str) -> Option<String>;
+    /// The worker's key-value cache (Workers KV bound as `CACHE`); a worker without one misses always.
+    fn cache(&self) -> &Self::Cache;
 
     /// A typed client of the object `key` names, in the namespace the interface declares.
     fn stub<I: ObjectInterface>(&self, key: &I::Key) -> Result<I::Client<Self::ObjectTransport>, ApiError>;

@@ -31,8 +31,8 @@ impl Service {
         Service::Ui,
     ];
 
-    /// The worker that serves an API path: groups, notifications, character and corporation data,
-    /// and Discord have their own; core the rest.
+    /// The worker that serves an API path: groups, notifications, character, corporation and static
+    /// data, and Discord have their own; core the rest.
     pub fn owning_api_path(path: &str) -> Service {
         let under = |prefix: &str| {
             path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
@@ -47,6 +47,13 @@ impl Service {
             Service::EveCorporationData
         } else if under("/api/discord") {
             Service::Discord
+        } else if under("/api/sde")
+            || under("/api/types")
+            || under("/api/skills")
+            || under("/api/universe")
+            || under("/api/names")
+        {
+            Service::EveStaticData
         } else {
             Service::Core
         }
@@ -105,6 +112,10 @@ mod tests {
         assert_eq!(Service::owning_api_path("/api/corporations"), Service::EveCorporationData);
         assert_eq!(Service::owning_api_path("/api/discord/me"), Service::Discord);
         assert_eq!(Service::owning_api_path("/api/discordx"), Service::Core);
+        assert_eq!(Service::owning_api_path("/api/names"), Service::EveStaticData);
+        assert_eq!(Service::owning_api_path("/api/types/34"), Service::EveStaticData);
+        assert_eq!(Service::owning_api_path("/api/universe/systems/30000142"), Service::EveStaticData);
+        assert_eq!(Service::owning_api_path("/api/namesake"), Service::Core);
         assert_eq!(Service::owning_api_path("/api/users/me"), Service::Core);
     }
     use super::*;

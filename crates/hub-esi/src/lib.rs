@@ -193,6 +193,27 @@ where
         }
     }
 
+    /// A POST with a JSON body (`/universe/names/`): never cached, retried and budgeted like a GET.
+    /// `Ok` carries the status and body of every answer but 5xx, 420 and 429 (callers decide what
+    /// a 404 means).
+    pub async fn post_json(
+        &self,
+        route: &Route,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Vec<u8>), EsiError> {
+        let body = serde_json::to_vec(body).map_err(|e| EsiError::Transport(e.to_string()))?;
+        let response = self.send_with_retries(route, 1, None, Some(&body)).await?;
+        let now = self.clock.now_ms();
+        match response.status {
+            420 => Err(EsiError::ErrorLimited {
+                reset_at_ms: now + header_int(&response, "x-esi-error-limit-reset").unwrap_or(60) * 1000,
+            }),
+            429 => Err(EsiError::RateLimited { retry_at_ms: now + retry_after_ms(&response) }),
+            status if status >= 500 => Err(EsiError::Server { status }),
+            status => Ok((status, response.body)),
+        }
+    }
+
     /// Every page of a paged resource, fetched concurrently, consistent with each other.
     pub async fn get_all_pages(&self, route: &Route) -> Result<Paged, EsiError> {
         let first = self.fetch_page(route, 1, true).await?;
@@ -247,7 +268,7 @@ where
             self.check_rate(group, character, now)?;
         }
         let etag = cached.as_ref().filter(|_| conditional).and_then(|e| e.etag.clone());
-        let response = self.send_with_retries(route, page, etag.as_deref()).await?;
+        let response = self.send_with_retries(route, page, etag.as_deref(), None).await?;
         let now = self.clock.now_ms();
         let rate_group = response.header("x-ratelimit-group").map(str::to_owned);
         if let Some(group) = &rate_group {
@@ -301,12 +322,13 @@ where
         route: &Route,
         page: i64,
         etag: Option<&str>,
+        body: Option<&[u8]>,
     ) -> Result<OutboundResponse, EsiError> {
         let mut attempt = 0;
         loop {
             self.budget.permit(self.clock.now_ms(), route.priority).await?;
             self.stats.requests.set(self.stats.requests.get() + 1);
-            let outcome = self.http.send(self.request(route, page, etag)).await;
+            let outcome = self.http.send(self.request(route, page, etag, body)).await;
             let retryable = match &outcome {
                 Ok(response) => {
                     let remain = header_int(response, "x-esi-error-limit-remain");
@@ -331,7 +353,7 @@ where
         base + jitter
     }
 
-    fn request(&self, route: &Route, page: i64, etag: Option<&str>) -> OutboundRequest {
+    fn request(&self, route: &Route, page: i64, etag: Option<&str>, body: Option<&[u8]>) -> OutboundRequest {
         let base = self.config.base_url.trim_end_matches('/');
         let url = if page > 1 {
             format!("{base}{}?page={page}", route.path)
@@ -347,6 +369,11 @@ where
         }
         if let Some(etag) = etag {
             request = request.header("If-None-Match", etag.to_owned());
+        }
+        if let Some(body) = body {
+            request.method = "POST".into();
+            request.body = body.to_vec();
+            request = request.header("Content-Type", "application/json");
         }
         request
     }

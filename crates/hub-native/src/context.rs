@@ -7,7 +7,7 @@ use crate::SqliteStorage;
 use hub_app::{Context, ObjectContext, Runtime};
 use hub_domain::Service;
 use hub_http::{ApiError, Request, Response, Router};
-use hub_ports::{ManualClock, PgError, ScriptedTransport, SeededRandom};
+use hub_ports::{ManualClock, MemoryCache, PgError, ScriptedTransport, SeededRandom};
 use hub_postgres::pg::PgClient;
 use hub_rpc::{parse_rpc_path, Interface, ObjectInterface, ObjectKey, ServiceInterface, Transport};
 use std::cell::{Cell, RefCell};
@@ -27,6 +27,7 @@ struct Shared {
     clock: ManualClock,
     random: SeededRandom,
     http: ScriptedTransport,
+    cache: MemoryCache,
     settings: RefCell<HashMap<String, String>>,
     pg: PgClient,
     /// Handlers by interface name.
@@ -54,6 +55,7 @@ impl TestContext {
             clock: ManualClock::at(now_ms),
             random: SeededRandom::new(7),
             http: ScriptedTransport::new(),
+            cache: MemoryCache::default(),
             settings: RefCell::new(HashMap::new()),
             pg,
             handlers: RefCell::new(HashMap::new()),
@@ -172,6 +174,7 @@ impl Runtime for TestContext {
     type Sleep = ManualClock;
     type ObjectTransport = LocalTransport;
     type ServiceTransport = LocalTransport;
+    type Cache = MemoryCache;
 
     fn service(&self) -> Service {
         self.service
@@ -193,6 +196,9 @@ impl Runtime for TestContext {
     }
     fn setting(&self, name: &str) -> Option<String> {
         self.shared.settings.borrow().get(name).cloned()
+    }
+    fn cache(&self) -> &MemoryCache {
+        &self.shared.cache
     }
     fn stub<I: ObjectInterface>(&self, key: &I::Key) -> Result<I::Client<LocalTransport>, ApiError> {
         Ok(I::client(self.transport(Some(I::BINDING), &key.object_name())))

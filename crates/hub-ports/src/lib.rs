@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![allow(async_fn_in_trait)]
 
+pub mod cache;
 pub mod clock;
 pub mod http;
 pub mod postgres;
@@ -16,6 +17,7 @@ pub mod sleep;
 pub mod sockets;
 pub mod sql;
 
+pub use cache::{Cache, CacheError, MemoryCache, MAX_BULK_KEYS, MIN_TTL_SECS};
 pub use clock::{Clock, ManualClock};
 pub use http::{HttpTransport, OutboundRequest, OutboundResponse, ScriptedTransport, TransportError};
 pub use postgres::{PgError, PgRow, PgValue, Postgres};

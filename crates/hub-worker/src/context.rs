@@ -10,6 +10,7 @@ use hub_postgres::pg::PgClient;
 use hub_rpc::{Interface, ObjectInterface, ObjectKey, ServiceInterface};
 use hub_workerd::durable::DurableSql;
 use hub_workerd::fetch::FetchTransport;
+use hub_workerd::kv::WorkersKv;
 use hub_workerd::stub::{ObjectTransport, ServiceTransport};
 use hub_workerd::{WorkerClock, WorkerSleep};
 use std::cell::OnceCell;
@@ -26,6 +27,7 @@ struct Shared {
     env: worker::Env,
     request_id: String,
     http: FetchTransport,
+    cache: WorkersKv,
     pg: OnceCell<PgClient>,
 }
 
@@ -39,7 +41,15 @@ impl Clone for Shared {
 
 impl Shared {
     fn new(service: Service, env: worker::Env, request_id: String) -> Self {
-        Self { service, env, request_id, http: FetchTransport { timeout: HTTP_TIMEOUT }, pg: OnceCell::new() }
+        let cache = WorkersKv::bound(&env, "CACHE");
+        Self {
+            service,
+            env,
+            request_id,
+            http: FetchTransport { timeout: HTTP_TIMEOUT },
+            cache,
+            pg: OnceCell::new(),
+        }
     }
 
     async fn postgres(&self) -> Result<&PgClient, PgError> {
@@ -77,6 +87,7 @@ macro_rules! runtime_via_shared {
             type Sleep = WorkerSleep;
             type ObjectTransport = ObjectTransport;
             type ServiceTransport = ServiceTransport;
+            type Cache = WorkersKv;
 
             fn service(&self) -> Service {
                 self.shared.service
@@ -98,6 +109,9 @@ macro_rules! runtime_via_shared {
             }
             fn setting(&self, name: &str) -> Option<String> {
                 hub_workerd::setting(&self.shared.env, name)
+            }
+            fn cache(&self) -> &WorkersKv {
+                &self.shared.cache
             }
             fn stub<I: ObjectInterface>(&self, key: &I::Key) -> Result<I::Client<ObjectTransport>, ApiError> {
                 self.shared.stub::<I>(key)

@@ -15,6 +15,7 @@
 pub mod convert;
 pub mod durable;
 pub mod fetch;
+pub mod kv;
 pub mod logging;
 pub mod pg;
 pub mod sockets;

@@ -272,6 +272,15 @@ pub fn new_vault_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(key)
 }
 
+/// The shipped SDE fixture, imported as `just dev` imports it.
+pub async fn import_sde_fixture(database_url: &str) {
+    let mut client = hub_sde::connect(database_url).await.expect("connect for the SDE import");
+    let zip = repo_root().join("tests/sde-fixture/sde-fixture.zip");
+    hub_sde::import(&mut client, zip.to_str().expect("a UTF-8 path"), false)
+        .await
+        .expect("the SDE fixture imports");
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
@@ -293,6 +302,7 @@ impl Stack {
 
     async fn start_with(demo_sso: bool) -> Self {
         let database = TestDatabase::create().await;
+        import_sde_fixture(&database.url).await;
         let work_dir = std::env::temp_dir().join(format!("hub-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(work_dir.join("state")).expect("work dir");
         let http = reqwest::Client::builder()

@@ -1,5 +1,5 @@
-//! The eve-static-data worker: a shell until the SDE importer and name lookups are built (its routes answer
-//! 404 and only its health checks run).
+//! The eve-static-data worker: the imported SDE and names for any id (routes and the `NameResolver`
+//! object's logic in `hub-staticdata`).
 
 use hub_domain::Service;
 use hub_health::HealthChecks;
@@ -10,17 +10,17 @@ use hub_worker::WorkerContext;
 const SERVICE: Service = Service::EveStaticData;
 
 fn router() -> Router<WorkerContext> {
-    hub_health::routes(HealthChecks {
-        service: SERVICE,
-        own_object: Some(bindings::EVE_STATIC_DATA),
-        dependencies: &[],
-    })
+    let checks =
+        HealthChecks { service: SERVICE, own_object: Some(bindings::EVE_STATIC_DATA), dependencies: &[] };
+    hub_health::routes(checks).merge(hub_staticdata::routes::routes())
 }
 
 hub_worker::worker_entry!(SERVICE, router);
 
-hub_worker::health_only_durable_object!(
-    /// The eve-static-data Durable Object (SQLite storage).
+hub_worker::durable_object!(
+    /// The deployment's name resolver ("names"): ESI's `/universe/names/` and corporation and
+    /// alliance details, with their ESI cache.
     EveStaticData,
-    SERVICE
+    SERVICE,
+    hub_staticdata::resolver::ResolverObject
 );

@@ -11,6 +11,7 @@ macro_rules! export {
     }};
 }
 
+#[allow(clippy::too_many_lines)] // one export! per domain crate
 fn main() -> Result<(), String> {
     let dir = std::env::args().nth(1).ok_or("usage: export-ts <dir>")?;
     let dir = Path::new(&dir);
@@ -82,6 +83,17 @@ fn main() -> Result<(), String> {
         hub_discord::api::ReconcileResponse,
         hub_discord::guilds::GuildPatch,
         hub_discord::guilds::NewAttachment,
+    );
+    export!(
+        dir,
+        hub_staticdata::api::SdeVersion,
+        hub_staticdata::api::TypeDetail,
+        hub_staticdata::api::TypeSearchPage,
+        hub_staticdata::api::IdsBody,
+        hub_staticdata::api::TypeNames,
+        hub_staticdata::api::SkillDetail,
+        hub_staticdata::api::StationDetail,
+        hub_staticdata::api::NamesResponse,
     );
     export!(dir, hub_notify::Page, hub_notify::ServerMessage, hub_notify::ClientMessage);
     let mut names = Vec::new();
