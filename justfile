@@ -4,7 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 workers := "ui core discord groups notifications eve-token-store eve-character-data eve-corporation-data eve-static-data"
 worker_crates := "--exclude ui-worker --exclude core-worker --exclude discord-worker --exclude groups-worker --exclude notifications-worker --exclude eve-token-store-worker --exclude eve-character-data-worker --exclude eve-corporation-data-worker --exclude eve-static-data-worker --exclude bench-crypto-worker --exclude conformance-worker --exclude hub-workerd"
-native_only := "--exclude hub-native --exclude hub-migrate --exclude e2e"
+native_only := "--exclude hub-native --exclude hub-migrate --exclude hub-sde --exclude e2e"
 export WRANGLER_SEND_METRICS := "false"
 export CLOUDFLARE_CF_FETCH_ENABLED := "false"
 
