@@ -125,11 +125,7 @@ async fn download(url: &str) -> Result<Vec<u8>, ImportError> {
     Ok(response.bytes().await.map_err(|e| failed(e.to_string()))?.to_vec())
 }
 
-/// Connects over TCP and drives the connection on the current runtime.
-pub async fn connect(database_url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+/// The importer's connection: the native adapter's, unwrapped (COPY needs the client itself).
+pub async fn connect(database_url: &str) -> Result<tokio_postgres::Client, hub_ports::PgError> {
+    hub_native::pg::connect(database_url).await.map(|pg| pg.0)
 }

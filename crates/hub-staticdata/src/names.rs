@@ -40,17 +40,22 @@ fn cache_key(id: i64) -> String {
     format!("name:{id}")
 }
 
-/// Names `ids` (1 to [`MAX_IDS`], each positive), in the order asked, duplicates once.
-#[allow(clippy::too_many_lines)] // four steps, each short, that share the answer being built
-pub async fn names<C: Context>(ctx: &C, ids: &[i64]) -> Result<NamesResponse, ApiError> {
+/// `ids` once each, in the order asked: 1 to [`MAX_IDS`] of them.
+pub fn distinct_ids(ids: &[i64]) -> Result<Vec<i64>, ApiError> {
     if ids.is_empty() || ids.len() > MAX_IDS {
         return Err(ApiError::bad_request(format!("ids must hold 1 to {MAX_IDS} ids")));
     }
+    let mut seen = HashSet::new();
+    Ok(ids.iter().copied().filter(|id| seen.insert(*id)).collect())
+}
+
+/// Names `ids` (1 to [`MAX_IDS`], each positive), in the order asked, duplicates once.
+#[allow(clippy::too_many_lines)] // four steps, each short, that share the answer being built
+pub async fn names<C: Context>(ctx: &C, ids: &[i64]) -> Result<NamesResponse, ApiError> {
+    let ids = distinct_ids(ids)?;
     if let Some(bad) = ids.iter().find(|id| **id <= 0) {
         return Err(ApiError::bad_request(format!("ids: {bad} is not an EVE id")));
     }
-    let mut seen = HashSet::new();
-    let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
     let mut sources = NameSources::default();
     let mut named: HashMap<i64, Name> = HashMap::new();
     let mut unknown: HashMap<i64, UnknownReason> = HashMap::new();
@@ -67,13 +72,18 @@ pub async fn names<C: Context>(ctx: &C, ids: &[i64]) -> Result<NamesResponse, Ap
         }
     }
 
-    // 1. Workers KV.
-    for chunk in lookup.chunks(MAX_BULK_KEYS) {
+    // 1. Workers KV, its bulk reads at once.
+    let reads = lookup.chunks(MAX_BULK_KEYS).map(|chunk| async move {
         let keys: Vec<String> = chunk.iter().map(|id| cache_key(*id)).collect();
-        match ctx.cache().get_many(&keys).await {
+        (chunk, ctx.cache().get_many(&keys).await)
+    });
+    for (chunk, read) in futures::future::join_all(reads).await {
+        match read {
             Ok(found) => {
-                for (id, key) in chunk.iter().zip(&keys) {
-                    if let Some(name) = found.get(key).and_then(|v| serde_json::from_str::<Name>(v).ok()) {
+                for id in chunk {
+                    let cached =
+                        found.get(&cache_key(*id)).and_then(|v| serde_json::from_str::<Name>(v).ok());
+                    if let Some(name) = cached {
                         named.insert(*id, name);
                     }
                 }

@@ -6,7 +6,7 @@ use crate::api::{
     IdsBody, NamesResponse, SdeVersion, SkillDetail, StationDetail, SystemDetail, TypeDetail, TypeNames,
     TypeSearchPage,
 };
-use crate::names::{self, MAX_IDS};
+use crate::names;
 use crate::read;
 use hub_accounts::Session;
 use hub_app::{internal, Context, Ctx};
@@ -67,20 +67,12 @@ async fn search_types<C: Context>(
     Ok(Json(TypeSearchPage { types, next_offset }))
 }
 
-fn checked_ids(body: &IdsBody) -> Result<Vec<i64>, ApiError> {
-    if body.ids.is_empty() || body.ids.len() > MAX_IDS {
-        return Err(ApiError::bad_request(format!("ids must hold 1 to {MAX_IDS} ids")));
-    }
-    let mut seen = HashSet::new();
-    Ok(body.ids.iter().copied().filter(|id| seen.insert(*id)).collect())
-}
-
 async fn type_names<C: Context>(
     ctx: Ctx<C>,
     _: Session,
     Json(body): Json<IdsBody>,
 ) -> Result<Json<TypeNames>, ApiError> {
-    let ids = checked_ids(&body)?;
+    let ids = names::distinct_ids(&body.ids)?;
     let types = read::type_names(ctx.postgres().await?, &ids).await.map_err(internal)?;
     let known: HashSet<i64> = types.iter().map(|t| t.id).collect();
     let unknown = ids.into_iter().filter(|id| !known.contains(id)).collect();

@@ -27,7 +27,8 @@ struct Shared {
     env: worker::Env,
     request_id: String,
     http: FetchTransport,
-    cache: WorkersKv,
+    /// Bound on first use: most requests never touch the cache.
+    cache: OnceCell<WorkersKv>,
     pg: OnceCell<PgClient>,
 }
 
@@ -41,13 +42,12 @@ impl Clone for Shared {
 
 impl Shared {
     fn new(service: Service, env: worker::Env, request_id: String) -> Self {
-        let cache = WorkersKv::bound(&env, "CACHE");
         Self {
             service,
             env,
             request_id,
             http: FetchTransport { timeout: HTTP_TIMEOUT },
-            cache,
+            cache: OnceCell::new(),
             pg: OnceCell::new(),
         }
     }
@@ -111,7 +111,7 @@ macro_rules! runtime_via_shared {
                 hub_workerd::setting(&self.shared.env, name)
             }
             fn cache(&self) -> &WorkersKv {
-                &self.shared.cache
+                self.shared.cache.get_or_init(|| WorkersKv::bound(&self.shared.env, "CACHE"))
             }
             fn stub<I: ObjectInterface>(&self, key: &I::Key) -> Result<I::Client<ObjectTransport>, ApiError> {
                 self.shared.stub::<I>(key)
