@@ -6,7 +6,7 @@
 //! - [`desired`] computes what a user should have in each guild; [`sync`] reads the member and
 //!   applies the smallest set of calls.
 //! - [`client`] speaks Discord's REST API through [`ratelimit`], the deployment's one limiter.
-//! - [`object`] holds the discord worker's objects, [`routes`] its routes.
+//! - [`object`] holds the discord worker's objects (each user's syncs [`serialized`]), [`routes`] its routes.
 #![forbid(unsafe_code)]
 #![allow(async_fn_in_trait)]
 
@@ -19,5 +19,6 @@ pub mod object;
 pub mod ratelimit;
 pub mod routes;
 pub mod rpc;
+pub mod serialized;
 pub mod settings;
 pub mod sync;

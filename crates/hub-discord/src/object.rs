@@ -9,6 +9,7 @@ use crate::rpc::{
     Bot, Deployment, DiscordLimiter, DiscordLimiterHandler, DiscordMember, DiscordMemberHandler, GuildReport,
     Observation, Reconciler, ReconcilerHandler, UserRequest,
 };
+use crate::serialized::{Outcome, Serialized};
 use crate::settings::DiscordConfig;
 use crate::sync::{self, AccessToken, AuditLog, GuildStatus, Problem, Syncer, TokenProblem};
 use hub_accounts::audit::{Action, Entry};
@@ -20,7 +21,6 @@ use hub_entitlements::Changed;
 use hub_http::ApiError;
 use hub_ports::{Clock, HttpTransport, PgValue, Postgres, SqlError, SqlStorage, SqlValue};
 use hub_vault::Keyring;
-use std::cell::Cell;
 
 /// A retry after Discord did not answer, doubling up to an hour.
 const FIRST_RETRY_MS: i64 = 30_000;
@@ -153,11 +153,12 @@ async fn needs_relink(ctx: &impl Context, pg: &impl Postgres, user: UserId) {
     }
 }
 
-/// One user's Discord sync: its in-memory state is whether a run is in flight.
+type SyncResult = Result<Vec<GuildReport>, ApiError>;
+
+/// One user's Discord sync: its in-memory state is the run in flight and who waits for the next.
 #[derive(Default)]
 pub struct MemberObject {
-    running: Cell<bool>,
-    again: Cell<bool>,
+    syncs: Serialized<SyncResult>,
 }
 
 fn meta_migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
@@ -241,21 +242,14 @@ impl<C: ObjectContext> DiscordMemberHandler for MemberCalls<'_, C> {
 impl MemberObject {
     /// Syncs the user, once more if a change arrived during the run; schedules a retry when
     /// Discord did not answer.
-    async fn run(&self, ctx: &impl ObjectContext, user: UserId) -> Result<Vec<GuildReport>, ApiError> {
-        if self.running.get() {
-            self.again.set(true);
-            return Ok(Vec::new());
-        }
-        self.running.set(true);
-        let mut result;
-        loop {
-            self.again.set(false);
-            result = sync_user(ctx, user, false).await;
-            if !self.again.get() {
-                break;
+    async fn run(&self, ctx: &impl ObjectContext, user: UserId) -> SyncResult {
+        let result = match self.syncs.run(|| sync_user(ctx, user, false)).await {
+            Outcome::Ran(result) => result,
+            Outcome::Joined(result) => return result,
+            Outcome::Dropped => {
+                return Err(ApiError::unavailable("the Discord sync stopped before it finished"))
             }
-        }
-        self.running.set(false);
+        };
         let failures = remembered(ctx.storage()).ok().flatten().map_or(0, |(_, f)| f);
         let retry = match &result {
             Ok(reports) => reports.iter().any(|r| r.problem == Some(Problem::Unavailable)),
