@@ -457,22 +457,44 @@ impl Stack {
         dir
     }
 
+    /// Starts wrangler; when it exits before it is ready (a port picked by [`free_port`] can be
+    /// taken by another process before wrangler binds it), once more on new ports.
     async fn launch(&mut self) {
-        let configs = self.write_configs();
-        let configs: Vec<PathBuf> = CONFIGS.iter().map(|c| configs.join(format!("{c}.toml"))).collect();
-        let state = self.work_dir.join("state");
-        let child = spawn_wrangler(&configs, self.port, &state, &self.database.url, &self.log_path());
-        self.child = Some(child);
-        self.base_url = format!("http://127.0.0.1:{}", self.port);
-        self.wait_ready().await;
+        const ATTEMPTS: u32 = 3;
+        for attempt in 1..=ATTEMPTS {
+            let configs = self.write_configs();
+            let configs: Vec<PathBuf> = CONFIGS.iter().map(|c| configs.join(format!("{c}.toml"))).collect();
+            let state = self.work_dir.join("state");
+            let child = spawn_wrangler(&configs, self.port, &state, &self.database.url, &self.log_path());
+            self.child = Some(child);
+            self.base_url = format!("http://127.0.0.1:{}", self.port);
+            match self.wait_ready().await {
+                Ok(()) => return,
+                Err(exit) if attempt < ATTEMPTS => {
+                    eprintln!(
+                        "wrangler exited early ({exit}), starting it again on new ports:\n{}",
+                        self.log_tail()
+                    );
+                    self.stop();
+                    let _ = std::fs::rename(
+                        self.log_path(),
+                        self.work_dir.join(format!("wrangler.{attempt}.log")),
+                    );
+                    self.port = free_port();
+                }
+                Err(exit) => panic!("wrangler exited early ({exit}) {ATTEMPTS} times:\n{}", self.log_tail()),
+            }
+        }
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits until every worker answers its health route; `Err` with the exit status when
+    /// wrangler exits first.
+    async fn wait_ready(&mut self) -> Result<(), std::process::ExitStatus> {
         let deadline = Instant::now() + Duration::from_mins(3);
         let mut pending: Vec<&str> = CONFIGS.to_vec();
         while !pending.is_empty() {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                panic!("wrangler exited early ({status}):\n{}", self.log_tail());
+                return Err(status);
             }
             assert!(
                 Instant::now() < deadline,
@@ -495,6 +517,7 @@ impl Stack {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
+        Ok(())
     }
 
     fn stop(&mut self) {
