@@ -116,26 +116,80 @@ pub struct AssetsPage {
     pub total: i64,
 }
 
-/// Assets by location then type; filters by location and type.
+/// The balance at the end of one day (UTC), from the last journal entry of that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BalancePoint {
+    pub day_ms: i64,
+    /// ISK as an exact decimal string.
+    pub balance: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WalletHistory {
+    /// Oldest first, one point per day that has journal entries, the last `days` of them.
+    pub points: Vec<BalancePoint>,
+}
+
+/// The wallet balance over time, drawn from the stored journal.
+pub async fn wallet_history(
+    pg: &impl Postgres,
+    character: CharacterId,
+    days: i64,
+) -> Result<WalletHistory, PgError> {
+    let rows = pg
+        .query(
+            "SELECT day_ms, balance FROM (
+                SELECT DISTINCT ON (date_trunc('day', date AT TIME ZONE 'UTC'))
+                    (extract(epoch from date_trunc('day', date AT TIME ZONE 'UTC')) * 1000)::bigint AS day_ms,
+                    balance::text AS balance
+                FROM character_wallet_journal
+                WHERE character_id = $1 AND balance IS NOT NULL
+                ORDER BY date_trunc('day', date AT TIME ZONE 'UTC') DESC, date DESC, id DESC
+                LIMIT $2
+             ) last_per_day ORDER BY day_ms",
+            &[PgValue::Int(character.0), PgValue::Int(days)],
+        )
+        .await?;
+    let points = rows
+        .iter()
+        .map(|r| Ok(BalancePoint { day_ms: r.int(0)?, balance: r.text(1)? }))
+        .collect::<Result<Vec<_>, PgError>>()?;
+    Ok(WalletHistory { points })
+}
+
+/// Which assets a page lists: at one location, of some types (`None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub location_id: Option<i64>,
+    pub type_ids: Option<Vec<i64>>,
+}
+
+/// Assets by location then type; filters by location and types.
 pub async fn assets(
     pg: &impl Postgres,
     character: CharacterId,
-    location_id: Option<i64>,
-    type_id: Option<i64>,
+    filter: &AssetFilter,
     limit: i64,
     offset: i64,
 ) -> Result<AssetsPage, PgError> {
+    let type_ids = filter
+        .type_ids
+        .as_ref()
+        .map_or(PgValue::Null, |ids| PgValue::TextArray(ids.iter().map(i64::to_string).collect()));
     let rows = pg
         .query(
             "SELECT item_id::text, type_id::bigint, location_id, location_type, location_flag, quantity::bigint,
                 is_singleton, count(*) OVER ()
              FROM character_assets
-             WHERE character_id = $1 AND ($2::bigint IS NULL OR location_id = $2) AND ($3::bigint IS NULL OR type_id = $3)
+             WHERE character_id = $1 AND ($2::bigint IS NULL OR location_id = $2)
+               AND ($3::text[] IS NULL OR type_id = ANY ($3::text[]::bigint[]))
              ORDER BY location_id, type_id, item_id LIMIT $4 OFFSET $5",
             &[
                 PgValue::Int(character.0),
-                location_id.map_or(PgValue::Null, PgValue::Int),
-                type_id.map_or(PgValue::Null, PgValue::Int),
+                filter.location_id.map_or(PgValue::Null, PgValue::Int),
+                type_ids,
                 PgValue::Int(limit),
                 PgValue::Int(offset),
             ],
@@ -158,6 +212,39 @@ pub async fn assets(
         })
         .collect::<Result<Vec<_>, PgError>>()?;
     Ok(AssetsPage { assets, total })
+}
+
+/// One place where a character keeps assets, with how much is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AssetLocation {
+    pub location_id: i64,
+    /// `station`, `solar_system`, `item` (a container or ship) or `other`, as ESI says.
+    pub location_type: String,
+    /// Stacks there.
+    pub items: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AssetLocations {
+    pub locations: Vec<AssetLocation>,
+}
+
+/// Where the character's assets are, the fullest places first.
+pub async fn asset_locations(pg: &impl Postgres, character: CharacterId) -> Result<AssetLocations, PgError> {
+    let rows = pg
+        .query(
+            "SELECT location_id, min(location_type), count(*) FROM character_assets
+             WHERE character_id = $1 GROUP BY location_id ORDER BY count(*) DESC, location_id",
+            &[PgValue::Int(character.0)],
+        )
+        .await?;
+    let locations = rows
+        .iter()
+        .map(|r| Ok(AssetLocation { location_id: r.int(0)?, location_type: r.text(1)?, items: r.int(2)? }))
+        .collect::<Result<Vec<_>, PgError>>()?;
+    Ok(AssetLocations { locations })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

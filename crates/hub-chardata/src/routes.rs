@@ -1,5 +1,5 @@
-//! The eve-character-data worker's routes, `GET /api/characters/:id/{sync,wallet,wallet/journal,
-//! assets,orders,transactions,skills}` and `POST /api/characters/:id/sync`, for the character's
+//! The eve-character-data worker's routes, `GET /api/characters/:id/{sync,wallet,wallet/journal,wallet/history,
+//! assets,assets/locations,orders,transactions,skills}` and `POST /api/characters/:id/sync`, for the character's
 //! owner and site admins.
 
 use crate::api::{CharacterSyncStatus, JournalPage, OrdersResponse, TransactionsPage, WalletResponse};
@@ -17,7 +17,9 @@ pub fn routes<C: Context + 'static>() -> Router<C> {
         .post("/api/characters/:id/sync", sync_now::<C>)
         .get("/api/characters/:id/wallet", wallet::<C>)
         .get("/api/characters/:id/wallet/journal", journal::<C>)
+        .get("/api/characters/:id/wallet/history", wallet_history::<C>)
         .get("/api/characters/:id/assets", assets::<C>)
+        .get("/api/characters/:id/assets/locations", asset_locations::<C>)
         .get("/api/characters/:id/orders", orders::<C>)
         .get("/api/characters/:id/transactions", transactions::<C>)
         .get("/api/characters/:id/skills", skills::<C>)
@@ -91,10 +93,41 @@ async fn journal<C: Context>(
     Ok(Json(JournalPage { entries, next_before_id }))
 }
 
+/// Most type ids one asset filter takes (a name search's matches).
+const MAX_TYPE_IDS: usize = 200;
+
 #[derive(Deserialize)]
 struct AssetsQuery {
     location_id: Option<i64>,
     type_id: Option<i64>,
+    /// Comma-separated type ids, as a search by item name finds them.
+    type_ids: Option<String>,
+}
+
+impl AssetsQuery {
+    fn filter(self) -> Result<read::AssetFilter, ApiError> {
+        let mut type_ids: Option<Vec<i64>> = match self.type_ids.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(Vec::new()),
+            Some(list) => Some(
+                list.split(',')
+                    .map(|id| id.trim().parse::<i64>().ok().filter(|id| *id > 0))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        ApiError::bad_request("type_ids must be positive ids separated by commas")
+                    })?,
+            ),
+        };
+        if type_ids.as_ref().is_some_and(|ids| ids.len() > MAX_TYPE_IDS) {
+            return Err(ApiError::bad_request(format!("at most {MAX_TYPE_IDS} type_ids")));
+        }
+        if let Some(id) = self.type_id {
+            // Both given: the types in both.
+            type_ids =
+                Some(type_ids.map_or_else(|| vec![id], |ids| ids.into_iter().filter(|t| *t == id).collect()));
+        }
+        Ok(read::AssetFilter { location_id: self.location_id, type_ids })
+    }
 }
 
 async fn assets<C: Context>(
@@ -103,9 +136,29 @@ async fn assets<C: Context>(
     page: Page,
     Query(query): Query<AssetsQuery>,
 ) -> Result<Json<read::AssetsPage>, ApiError> {
+    let filter = query.filter()?;
     let pg = ctx.postgres().await?;
-    let assets = read::assets(pg, character, query.location_id, query.type_id, page.limit, page.offset).await;
+    let assets = read::assets(pg, character, &filter, page.limit, page.offset).await;
     Ok(Json(assets.map_err(internal)?))
+}
+
+/// Days of balance the chart shows.
+const HISTORY_DAYS: i64 = 90;
+
+async fn wallet_history<C: Context>(
+    ctx: Ctx<C>,
+    OwnedCharacter(character): OwnedCharacter,
+) -> Result<Json<read::WalletHistory>, ApiError> {
+    let pg = ctx.postgres().await?;
+    Ok(Json(read::wallet_history(pg, character, HISTORY_DAYS).await.map_err(internal)?))
+}
+
+async fn asset_locations<C: Context>(
+    ctx: Ctx<C>,
+    OwnedCharacter(character): OwnedCharacter,
+) -> Result<Json<read::AssetLocations>, ApiError> {
+    let pg = ctx.postgres().await?;
+    Ok(Json(read::asset_locations(pg, character).await.map_err(internal)?))
 }
 
 /// `?buy=true|false` filters by side.

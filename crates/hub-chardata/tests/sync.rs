@@ -174,6 +174,16 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
     assert_eq!(entries.len(), 3, "entries are added once");
     assert_eq!(entries[0].id, "9007199254740995", "ids beyond 2^53 stay exact as strings");
 
+    // The balance chart: the last balance of each day, oldest first.
+    let next_day = r#"[{"id":9007199254741100,"date":"2026-11-27T18:00:00Z","ref_type":"bounty_prizes","amount":1.0,"balance":30.5},
+        {"id":9007199254741000,"date":"2026-11-27T09:00:00Z","ref_type":"bounty_prizes","amount":1.0,"balance":20.0}]"#;
+    esi.set("/characters/77/wallet/journal/", vec![next_day.to_owned()], true);
+    sync(&esi, &pg, character, Some("t".into()), Dataset::WalletJournal).await.unwrap();
+    let history = read::wallet_history(&pg, character, 90).await.unwrap().points;
+    let points: Vec<(i64, f64)> = history.iter().map(|p| (p.day_ms, p.balance.parse().unwrap())).collect();
+    assert_eq!(points, [(1_795_651_200_000, 10.25), (1_795_737_600_000, 30.5)], "{history:?}");
+    assert_eq!(read::wallet_history(&pg, character, 1).await.unwrap().points.len(), 1, "only the last days");
+
     let assets = |count: usize, quantity: i64| -> Vec<String> {
         (0..count)
             .collect::<Vec<_>>()
@@ -191,14 +201,33 @@ async fn datasets_land_in_postgres_and_new_affiliations_move_group_memberships()
     assert_eq!(sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap().rows, 2500);
     esi.set("/characters/77/assets/", assets(1200, 5), true);
     sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap();
-    let page = read::assets(&pg, character, Some(60_003_760), Some(34), 10, 0).await.unwrap();
+    let at_jita = read::AssetFilter { location_id: Some(60_003_760), type_ids: Some(vec![34]) };
+    let page = read::assets(&pg, character, &at_jita, 10, 0).await.unwrap();
     assert_eq!((page.total, page.assets[0].quantity), (1200, 5), "assets are replaced as a whole");
+    let none_of = read::AssetFilter { location_id: None, type_ids: Some(vec![35, 36]) };
+    assert_eq!(
+        read::assets(&pg, character, &none_of, 10, 0).await.unwrap().total,
+        0,
+        "only the types asked for"
+    );
+    let no_types = read::AssetFilter { location_id: None, type_ids: Some(vec![]) };
+    assert_eq!(
+        read::assets(&pg, character, &no_types, 10, 0).await.unwrap().total,
+        0,
+        "a search that matched nothing"
+    );
+    let locations = read::asset_locations(&pg, character).await.unwrap().locations;
+    assert_eq!(
+        locations.iter().map(|l| (l.location_id, l.items)).collect::<Vec<_>>(),
+        [(60_003_760, 1200)],
+        "one place, with its stacks counted"
+    );
 
     // Unchanged data writes nothing.
     esi.set("/characters/77/assets/", assets(1, 9), false);
     let unchanged = sync(&esi, &pg, character, Some("t".into()), Dataset::Assets).await.unwrap();
     assert_eq!((unchanged.changed, unchanged.rows), (false, 0));
-    assert_eq!(read::assets(&pg, character, None, None, 1, 0).await.unwrap().total, 1200);
+    assert_eq!(read::assets(&pg, character, &read::AssetFilter::default(), 1, 0).await.unwrap().total, 1200);
 
     hub_chardata::record_status(
         &pg,

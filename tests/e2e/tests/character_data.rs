@@ -78,6 +78,22 @@ async fn a_login_syncs_wallet_journal_assets_and_affiliation_and_an_unchanged_re
     assert_eq!(bounties["entries"].as_array().unwrap().len(), 3);
     let (_, assets) = user.get(&format!("/api/characters/{}/assets?limit=10&type_id=34", pilot.id)).await;
     assert_eq!(assets["total"], 358, "2,500 assets over three pages, filtered by type");
+    let (_, by_name) =
+        user.get(&format!("/api/characters/{}/assets?limit=10&type_ids=34,999999", pilot.id)).await;
+    assert_eq!(by_name["total"], 358, "the types a name search found");
+    let (status, body) = user.get(&format!("/api/characters/{}/assets?type_ids=34,x", pilot.id)).await;
+    assert_eq!(status, 400, "{body}");
+    let (_, places) = user.get(&format!("/api/characters/{}/assets/locations", pilot.id)).await;
+    let stacks: i64 =
+        places["locations"].as_array().unwrap().iter().map(|l| l["items"].as_i64().unwrap()).sum();
+    assert_eq!(stacks, 2500, "every stack at its location: {places}");
+    let (_, history) = user.get(&format!("/api/characters/{}/wallet/history", pilot.id)).await;
+    let days: Vec<i64> =
+        history["points"].as_array().unwrap().iter().map(|p| p["day_ms"].as_i64().unwrap()).collect();
+    assert!(
+        !days.is_empty() && days.windows(2).all(|w| w[0] < w[1]),
+        "a point per day, oldest first: {history}"
+    );
     // The new affiliation joined the corporation's group.
     assert_eq!(user.get(&group_path).await.1["is_member"], true);
     // Other people's characters do not exist for you.

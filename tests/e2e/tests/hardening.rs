@@ -305,7 +305,17 @@ async fn one_user_never_reads_anothers_character_data() {
             .await;
     alice.wait_for_sync(a.id, &[("wallet", &["ok", "unchanged"]), ("assets", &["ok", "unchanged"])]).await;
     assert_eq!(alice.get(&format!("/api/characters/{}/wallet", a.id)).await.0, 200);
-    for suffix in ["sync", "wallet", "wallet/journal", "assets", "orders", "transactions", "skills"] {
+    for suffix in [
+        "sync",
+        "wallet",
+        "wallet/journal",
+        "wallet/history",
+        "assets",
+        "assets/locations",
+        "orders",
+        "transactions",
+        "skills",
+    ] {
         let (status, body) = bob.get(&format!("/api/characters/{}/{suffix}", a.id)).await;
         assert_eq!(status, 404, "{suffix}: {body}");
     }

@@ -72,7 +72,13 @@ fn main() -> Result<(), String> {
         hub_groups::NewRule,
         hub_groups::Category,
     );
-    export!(dir, hub_chardata::read::AssetsPage, hub_chardata::read::Skills);
+    export!(
+        dir,
+        hub_chardata::read::AssetsPage,
+        hub_chardata::read::AssetLocations,
+        hub_chardata::read::WalletHistory,
+        hub_chardata::read::Skills
+    );
     export!(dir, hub_corpdata::corporations::ManagedPatch);
     export!(
         dir,
