@@ -187,6 +187,10 @@ pub struct Name {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub security: Option<f64>,
+    /// Item types: the name of their group ("Mineral", "Spaceship Command").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub group: Option<String>,
 }
 
 /// Why an id has no name.

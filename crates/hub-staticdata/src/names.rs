@@ -7,6 +7,7 @@ use crate::api::{Name, NameCategory, NameSources, NamesResponse, UnknownId, Unkn
 use crate::read::{ids_param, security_display};
 use crate::resolver::{NameResolver, ResolveRequest, Resolver};
 use hub_app::{internal, Context};
+use hub_domain::UserId;
 use hub_http::ApiError;
 use hub_ports::{Cache, PgError, PgRow, Postgres, MAX_BULK_KEYS};
 use std::collections::{HashMap, HashSet};
@@ -51,7 +52,7 @@ pub fn distinct_ids(ids: &[i64]) -> Result<Vec<i64>, ApiError> {
 
 /// Names `ids` (1 to [`MAX_IDS`], each positive), in the order asked, duplicates once.
 #[allow(clippy::too_many_lines)] // four steps, each short, that share the answer being built
-pub async fn names<C: Context>(ctx: &C, ids: &[i64]) -> Result<NamesResponse, ApiError> {
+pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result<NamesResponse, ApiError> {
     let ids = distinct_ids(ids)?;
     if let Some(bad) = ids.iter().find(|id| **id <= 0) {
         return Err(ApiError::bad_request(format!("ids: {bad} is not an EVE id")));
@@ -123,7 +124,9 @@ pub async fn names<C: Context>(ctx: &C, ids: &[i64]) -> Result<NamesResponse, Ap
     let mut resolved = Vec::new();
     if !to_resolve.is_empty() {
         let report = async {
-            ctx.stub::<NameResolver>(&Resolver)?.resolve(&ResolveRequest { ids: to_resolve.clone() }).await
+            ctx.stub::<NameResolver>(&Resolver)?
+                .resolve(&ResolveRequest { ids: to_resolve.clone(), asked_by: asked_by.to_string() })
+                .await
         }
         .await;
         match report {
@@ -207,22 +210,22 @@ async fn from_database(pg: &impl Postgres, ids: &[i64]) -> Result<Vec<Found>, Pg
     let rows = pg
         .query(
             "WITH ids AS (SELECT unnest($1::text[]::bigint[]) AS id)
-             SELECT t.type_id::bigint, 'inventory_type', t.name, NULL, NULL, true
-               FROM sde.types t JOIN ids ON ids.id = t.type_id
-             UNION ALL SELECT s.solar_system_id::bigint, 'solar_system', s.name, NULL, s.security::text, true
+             SELECT t.type_id::bigint, 'inventory_type', t.name, NULL, NULL, true, g.name
+               FROM sde.types t JOIN ids ON ids.id = t.type_id LEFT JOIN sde.groups g ON g.group_id = t.group_id
+             UNION ALL SELECT s.solar_system_id::bigint, 'solar_system', s.name, NULL, s.security::text, true, NULL
                FROM sde.solar_systems s JOIN ids ON ids.id = s.solar_system_id
-             UNION ALL SELECT c.constellation_id::bigint, 'constellation', c.name, NULL, NULL, true
+             UNION ALL SELECT c.constellation_id::bigint, 'constellation', c.name, NULL, NULL, true, NULL
                FROM sde.constellations c JOIN ids ON ids.id = c.constellation_id
-             UNION ALL SELECT r.region_id::bigint, 'region', r.name, NULL, NULL, true
+             UNION ALL SELECT r.region_id::bigint, 'region', r.name, NULL, NULL, true, NULL
                FROM sde.regions r JOIN ids ON ids.id = r.region_id
-             UNION ALL SELECT st.station_id::bigint, 'station', st.name, NULL, s.security::text, true
+             UNION ALL SELECT st.station_id::bigint, 'station', st.name, NULL, s.security::text, true, NULL
                FROM sde.npc_stations st JOIN ids ON ids.id = st.station_id
                JOIN sde.solar_systems s ON s.solar_system_id = st.solar_system_id
-             UNION ALL SELECT f.faction_id::bigint, 'faction', f.name, NULL, NULL, true
+             UNION ALL SELECT f.faction_id::bigint, 'faction', f.name, NULL, NULL, true, NULL
                FROM sde.factions f JOIN ids ON ids.id = f.faction_id
-             UNION ALL SELECT n.corporation_id::bigint, 'corporation', n.name, n.ticker, NULL, true
+             UNION ALL SELECT n.corporation_id::bigint, 'corporation', n.name, n.ticker, NULL, true, NULL
                FROM sde.npc_corporations n JOIN ids ON ids.id = n.corporation_id
-             UNION ALL SELECT e.entity_id, e.category, e.name, e.ticker, NULL, e.refresh_after > now()
+             UNION ALL SELECT e.entity_id, e.category, e.name, e.ticker, NULL, e.refresh_after > now(), NULL
                FROM eve_entities e JOIN ids ON ids.id = e.entity_id",
             &[ids_param(ids)],
         )
@@ -248,7 +251,8 @@ fn found(r: &PgRow, id: i64) -> Result<Found, PgError> {
     };
     let Some(name) = r.opt_text(2)? else { return Ok(Found::Unknown { id, fresh }) };
     let security = r.opt_text(4)?.and_then(|s| s.parse::<f64>().ok()).map(security_display);
-    Ok(Found::Name { name: Name { id, category, name, ticker: r.opt_text(3)?, security }, fresh })
+    let group = r.opt_text(6)?;
+    Ok(Found::Name { name: Name { id, category, name, ticker: r.opt_text(3)?, security, group }, fresh })
 }
 
 #[cfg(test)]

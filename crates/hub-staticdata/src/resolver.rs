@@ -9,7 +9,7 @@ use hub_app::{internal, DurableLogic, ObjectContext};
 use hub_esi::rpc::EsiParts;
 use hub_esi::{EsiError, Priority, Route};
 use hub_http::ApiError;
-use hub_ports::{PgValue, Postgres, SqlError, SqlStorage};
+use hub_ports::{Clock, PgValue, Postgres, SqlError, SqlStorage};
 use serde::{Deserialize, Serialize};
 
 /// ESI's batch size for `/universe/names/`.
@@ -25,6 +25,11 @@ const NAME_REFRESH_SECS: i64 = 7 * 86_400;
 const DETAIL_REFRESH_SECS: i64 = 86_400;
 const UNKNOWN_REFRESH_SECS: i64 = 86_400;
 const NO_DETAIL_REFRESH_SECS: i64 = 3_600;
+/// ESI counts every 404 against the deployment's error limit (100 a minute), so one user may cause
+/// this many in a window; past it their unknown ids wait ("unavailable") and everyone else's sync
+/// keeps its budget.
+pub const USER_ERROR_BUDGET: i64 = 20;
+const USER_ERROR_WINDOW_MS: i64 = 15 * 60_000;
 
 /// The one resolver of the deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +44,8 @@ impl hub_rpc::ObjectKey for Resolver {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolveRequest {
     pub ids: Vec<i64>,
+    /// Who asked: the 404s the ids cause count against their budget.
+    pub asked_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +57,9 @@ pub struct ResolveReport {
     pub unavailable: Vec<i64>,
     /// `/universe/names/` calls made.
     pub name_calls: i64,
+    /// Of those, the ones ESI answered 404 (invalid ids).
+    #[serde(default)]
+    pub error_calls: i64,
 }
 
 hub_rpc::rpc_interface! {
@@ -67,7 +77,12 @@ impl DurableLogic for ResolverObject {
     }
 
     fn migrate(storage: &impl SqlStorage) -> Result<(), SqlError> {
-        hub_esi::cache::migrate(storage)
+        hub_esi::cache::migrate(storage)?;
+        storage.exec(
+            "CREATE TABLE IF NOT EXISTS name_errors (asked_by TEXT NOT NULL, at_ms INTEGER NOT NULL, errors INTEGER NOT NULL)",
+            &[],
+        )?;
+        Ok(())
     }
 
     async fn call(
@@ -122,8 +137,22 @@ impl<C: ObjectContext> NameResolverHandler for Calls<'_, C> {
             not_found: Vec::new(),
             unavailable: Vec::new(),
             name_calls: 0,
+            error_calls: 0,
         };
-        let found = universe_names(&esi, &request.ids, &mut report).await;
+        let storage = self.ctx.storage();
+        let now = self.ctx.clock().now_ms();
+        let budget =
+            (USER_ERROR_BUDGET - errors_in_window(storage, &request.asked_by, now).map_err(internal)?).max(0);
+        let found = universe_names(&esi, &request.ids, budget, &mut report).await;
+        if report.error_calls > 0 {
+            record_errors(storage, &request.asked_by, now, report.error_calls).map_err(internal)?;
+            if report.error_calls >= budget {
+                tracing::warn!(
+                    errors = report.error_calls,
+                    "a user reached their budget of invalid ids to name"
+                );
+            }
+        }
 
         // Tickers and the rest, for corporations and alliances.
         let detailed: Vec<(usize, String)> = found
@@ -177,7 +206,14 @@ impl<C: ObjectContext> NameResolverHandler for Calls<'_, C> {
                 member_count: detail.as_ref().and_then(|d| d.member_count),
                 refresh_secs,
             });
-            report.names.push(Name { id: name.id, category, name: name.name, ticker, security: None });
+            report.names.push(Name {
+                id: name.id,
+                category,
+                name: name.name,
+                ticker,
+                security: None,
+                group: None,
+            });
         }
         rows.extend(report.not_found.iter().map(|id| EntityRow {
             entity_id: *id,
@@ -196,14 +232,50 @@ impl<C: ObjectContext> NameResolverHandler for Calls<'_, C> {
     }
 }
 
-/// `POST /universe/names/` in batches, 404s bisected; what ESI did not name is recorded in `report`.
-async fn universe_names(esi: &impl Names, ids: &[i64], report: &mut ResolveReport) -> Vec<EsiName> {
+/// The 404s `asked_by` caused in the window (older ones are forgotten here).
+fn errors_in_window(storage: &impl SqlStorage, asked_by: &str, now_ms: i64) -> Result<i64, SqlError> {
+    storage.exec(
+        "DELETE FROM name_errors WHERE at_ms < ?",
+        &[hub_ports::SqlValue::Integer(now_ms - USER_ERROR_WINDOW_MS)],
+    )?;
+    let rows = storage.exec(
+        "SELECT coalesce(sum(errors), 0) FROM name_errors WHERE asked_by = ?",
+        &[hub_ports::SqlValue::Text(asked_by.to_owned())],
+    )?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(hub_ports::SqlValue::as_i64).unwrap_or(0))
+}
+
+fn record_errors(
+    storage: &impl SqlStorage,
+    asked_by: &str,
+    now_ms: i64,
+    errors: i64,
+) -> Result<(), SqlError> {
+    storage.exec(
+        "INSERT INTO name_errors (asked_by, at_ms, errors) VALUES (?, ?, ?)",
+        &[
+            hub_ports::SqlValue::Text(asked_by.to_owned()),
+            hub_ports::SqlValue::Integer(now_ms),
+            hub_ports::SqlValue::Integer(errors),
+        ],
+    )?;
+    Ok(())
+}
+
+/// `POST /universe/names/` in batches, 404s bisected, at most `error_budget` 404s; what ESI did
+/// not name is recorded in `report`.
+async fn universe_names(
+    esi: &impl Names,
+    ids: &[i64],
+    error_budget: i64,
+    report: &mut ResolveReport,
+) -> Vec<EsiName> {
     let route = Route::public("/universe/names/", Priority::Background);
     let mut found: Vec<EsiName> = Vec::new();
     let mut batches: Vec<Vec<i64>> = ids.chunks(BATCH).map(<[i64]>::to_vec).collect();
     let mut stop = false;
     while let Some(batch) = batches.pop() {
-        if stop || report.name_calls >= MAX_NAME_CALLS {
+        if stop || report.name_calls >= MAX_NAME_CALLS || report.error_calls >= error_budget {
             report.unavailable.extend(batch);
             continue;
         }
@@ -217,8 +289,12 @@ async fn universe_names(esi: &impl Names, ids: &[i64], report: &mut ResolveRepor
                 }
             },
             // One or more ids are invalid: halve until each bad id stands alone.
-            Ok((404, _)) if batch.len() == 1 => report.not_found.push(batch[0]),
+            Ok((404, _)) if batch.len() == 1 => {
+                report.error_calls += 1;
+                report.not_found.push(batch[0]);
+            }
             Ok((404, _)) => {
+                report.error_calls += 1;
                 let (left, right) = batch.split_at(batch.len() / 2);
                 batches.push(right.to_vec());
                 batches.push(left.to_vec());
@@ -311,7 +387,13 @@ mod tests {
     }
 
     fn report() -> ResolveReport {
-        ResolveReport { names: Vec::new(), not_found: Vec::new(), unavailable: Vec::new(), name_calls: 0 }
+        ResolveReport {
+            names: Vec::new(),
+            not_found: Vec::new(),
+            unavailable: Vec::new(),
+            name_calls: 0,
+            error_calls: 0,
+        }
     }
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
@@ -323,7 +405,7 @@ mod tests {
         let ids: Vec<i64> = (90_000_000..90_002_500).collect();
         let esi = FakeEsi { invalid: vec![90_001_234], calls: RefCell::default(), fail_from_call: None };
         let mut report = report();
-        let found = run(universe_names(&esi, &ids, &mut report));
+        let found = run(universe_names(&esi, &ids, USER_ERROR_BUDGET * 2, &mut report));
         assert_eq!(found.len(), 2499);
         assert_eq!(report.not_found, [90_001_234]);
         assert!(report.unavailable.is_empty());
@@ -340,10 +422,38 @@ mod tests {
         let invalid: Vec<i64> = ids.iter().copied().step_by(7).collect();
         let esi = FakeEsi { invalid, calls: RefCell::default(), fail_from_call: None };
         let mut report = report();
-        run(universe_names(&esi, &ids, &mut report));
+        run(universe_names(&esi, &ids, USER_ERROR_BUDGET * 2, &mut report));
         assert_eq!(report.name_calls, MAX_NAME_CALLS);
         assert_eq!(esi.calls.borrow().len(), 24);
         assert!(!report.unavailable.is_empty(), "what was not asked is unavailable, not unknown");
+    }
+
+    #[test]
+    fn one_user_cannot_spend_more_than_their_error_budget() {
+        let ids: Vec<i64> = (90_000_000..90_001_000).collect();
+        let invalid: Vec<i64> = ids.iter().copied().step_by(7).collect();
+        let esi = FakeEsi { invalid, calls: RefCell::default(), fail_from_call: None };
+        let mut report = report();
+        run(universe_names(&esi, &ids, 5, &mut report));
+        assert_eq!(report.error_calls, 5);
+        assert_eq!(esi.calls.borrow().len(), 5, "no call after the fifth 404");
+        // A user who spent it all asks ESI nothing.
+        let esi = FakeEsi { invalid: vec![], calls: RefCell::default(), fail_from_call: None };
+        let mut report = self::report();
+        run(universe_names(&esi, &ids, 0, &mut report));
+        assert!(esi.calls.borrow().is_empty());
+        assert_eq!(report.unavailable.len(), 1000);
+    }
+
+    #[test]
+    fn the_error_budget_is_per_user_and_forgets_after_the_window() {
+        let storage = hub_native::SqliteStorage::in_memory();
+        ResolverObject::migrate(&storage).unwrap();
+        record_errors(&storage, "alice", 1_000, 15).unwrap();
+        record_errors(&storage, "alice", 2_000, 5).unwrap();
+        assert_eq!(errors_in_window(&storage, "alice", 3_000).unwrap(), 20);
+        assert_eq!(errors_in_window(&storage, "bob", 3_000).unwrap(), 0);
+        assert_eq!(errors_in_window(&storage, "alice", 1_500 + USER_ERROR_WINDOW_MS).unwrap(), 5);
     }
 
     #[test]
@@ -351,7 +461,7 @@ mod tests {
         let ids: Vec<i64> = (90_000_000..90_003_000).collect();
         let esi = FakeEsi { invalid: vec![], calls: RefCell::default(), fail_from_call: Some(1) };
         let mut report = report();
-        let found = run(universe_names(&esi, &ids, &mut report));
+        let found = run(universe_names(&esi, &ids, USER_ERROR_BUDGET * 2, &mut report));
         assert!(found.is_empty());
         assert_eq!(esi.calls.borrow().len(), 1);
         assert_eq!(report.unavailable.len(), 3000);

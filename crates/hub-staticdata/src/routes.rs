@@ -108,8 +108,8 @@ async fn station<C: Context>(
 
 async fn names_of<C: Context>(
     ctx: Ctx<C>,
-    _: Session,
+    session: Session,
     Json(body): Json<IdsBody>,
 ) -> Result<Json<NamesResponse>, ApiError> {
-    Ok(Json(names::names(&*ctx, &body.ids).await?))
+    Ok(Json(names::names(&*ctx, session.user_id(), &body.ids).await?))
 }

@@ -180,4 +180,30 @@ async fn names_come_from_the_sde_esi_and_then_the_cache() {
     let anonymous =
         stack.http.post(stack.url("/api/names")).json(&json!({ "ids": [34] })).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
+
+    // Junk costs ESI errors, which the whole deployment shares: one user may cause 20 of them in
+    // 15 minutes, then their unknown ids wait while everyone else's are still named.
+    let junk: Vec<i64> = (0..60).map(|i| 2_120_000_000 + i).collect();
+    stack.esi.control(&stack.http, "/__config", json!({ "invalid_ids": junk })).await;
+    let mallory = User::new(
+        &stack,
+        login_as(&stack, &Pilot { id: 2_112_007_002, name: "Mallory", owner: "owner-m" }).await,
+    )
+    .await;
+    let before = stack.esi.stats(&stack.http).await["names_requests"].as_i64().unwrap();
+    let mut last = json!(null);
+    for chunk in junk.chunks(20) {
+        let (status, body) = mallory.post("/api/names", json!({ "ids": chunk })).await;
+        assert_eq!(status, 200, "{body}");
+        last = body;
+    }
+    let spent = stack.esi.stats(&stack.http).await["names_requests"].as_i64().unwrap() - before;
+    assert_eq!(spent, 20, "every call was a 404, and the budget is 20");
+    assert!(
+        junk[40..].iter().all(|id| unknown_reason(&last, *id).as_deref() == Some("unavailable")),
+        "past the budget nothing is asked: {last}"
+    );
+    let (status, honest) = user.post("/api/names", json!({ "ids": [OTHER_PILOT + 1] })).await;
+    assert_eq!(status, 200, "{honest}");
+    assert_eq!(named(&honest, OTHER_PILOT + 1)["name"], format!("Pilot {}", OTHER_PILOT + 1), "{honest}");
 }
