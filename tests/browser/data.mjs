@@ -168,36 +168,81 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     await until(async () => (await rows.count()) === 2, "the buy filter does not show 2 transactions");
     const sides = await rows.locator('td[data-label="Side"]').allTextContents();
     check(sides.every((s) => s.trim() === "Buy"), `sides: ${sides.join(", ")}`);
+    await until(
+      async () => (await rows.locator('td[data-label="Item type"]').allTextContents()).every((t) => t === "Tritanium"),
+      "the transactions' item types are not named",
+    );
+    await rows.first().locator('td[data-label="Location"]').getByText("Jita IV - Moon 4 - Caldari Navy Assembly Plant").waitFor();
     await audit(page, "character: transactions");
     await shot(page, "32-character-transactions");
     await go(page, `/characters/${id}/orders`);
     // The orders scope came with the grant.
     await page.getByTestId("orders-table").waitFor();
+    await page.getByTestId("orders-table").getByText("Tritanium").first().waitFor();
+    await page.getByTestId("orders-table").getByText("The Forge").first().waitFor();
     await audit(page, "character: orders");
   });
 
-  await step("character data: assets page by offset and filter by numeric ids", async () => {
+  await step("character data: assets by location with names, paged, searched by item name", async () => {
     await go(page, `/characters/${id}/assets?limit=4`);
-    const rows = rowsOf(page, "assets-table");
+    const rows = page.getByTestId("assets-table").locator("tbody tr[data-item]");
     const pager = page.getByRole("navigation", { name: "Asset pages" });
     await pager.getByText("Showing 1–4 of 10 · page 1 of 3").waitFor();
     check((await rows.count()) === 4, "page 1 does not have 4 assets");
+    // The one location, named with its security, and its item count.
+    const places = page.getByRole("navigation", { name: "Asset locations" });
+    const jita = places.getByRole("link", { name: /Jita IV - Moon 4 - Caldari Navy Assembly Plant\s*0\.9\s*10/ });
+    await jita.waitFor();
+    const heading = page.getByTestId("assets-table").locator("tr.table__group").first();
+    await until(async () => /Jita IV - Moon 4/.test(await heading.textContent()), "the location heading has no name");
+    await until(async () => {
+      const types = await rows.locator('td[data-label="Item type"]').allTextContents();
+      return types.length === 4 && types.every((t) => /^(Tritanium|Pyerite|Mexallon|Isogen|Nocxium|Zydrine|Megacyte)$/.test(t));
+    }, "the item types are not named");
+    // The id stays a hover away.
+    check(
+      (await rows.first().locator('td[data-label="Item type"] .eve-name').getAttribute("title")) === "Type #34",
+      "the type id is not in the title",
+    );
     await pager.getByRole("button", { name: "Next" }).click();
     await pager.getByText("Showing 5–8 of 10 · page 2 of 3").waitFor();
-    await page.getByLabel("Type id").fill("tritanium");
-    await page.getByRole("button", { name: "Filter" }).click();
-    await page.getByText("A type id is a whole number").waitFor();
-    check(!page.url().includes("type_id="), "an invalid filter was sent");
-    await page.getByLabel("Type id").fill("34");
-    await page.getByLabel("Location id").fill("60003760");
-    await page.getByRole("button", { name: "Filter" }).click();
-    await page.waitForURL(/type_id=34/);
+    await page.getByLabel("Item name").fill("tritan");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/q=tritan/);
     await pager.getByText("Showing 1–2 of 2 · page 1 of 1").waitFor();
     const types = await rows.locator('td[data-label="Item type"]').allTextContents();
-    check(types.length === 2 && types.every((t) => t === "Type #34"), `types: ${types.join(", ")}`);
+    check(types.length === 2 && types.every((t) => t === "Tritanium"), `types: ${types.join(", ")}`);
     await audit(page, "character: assets");
     await shot(page, "33-character-assets");
     await shot(page, "33-character-assets-phone", { phone: true });
+    await page.getByLabel("Item name").fill("no such item");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByText("No matching assets").waitFor();
+    await page.getByRole("button", { name: "Clear" }).click();
+    await jita.click();
+    await page.waitForURL(/location_id=60003760/);
+    check((await jita.getAttribute("aria-current")) === "true", "the chosen location is not marked");
+  });
+
+  await step("character data: skills by group with names, the queue, and the wallet chart", async () => {
+    await go(page, `/characters/${id}/skills`);
+    const table = page.getByTestId("skills-table");
+    await table.locator('tbody[data-group="Gunnery"]').waitFor();
+    const gunnery = await table.locator('tbody[data-group="Gunnery"] td[data-label="Skill"]').allTextContents();
+    check(gunnery.join(", ") === "Gunnery, Small Hybrid Turret", `gunnery: ${gunnery.join(", ")}`);
+    await table.locator('tbody[data-group="Spaceship Command"] td[data-label="Skill"]').getByText("Spaceship Command").waitFor();
+    await page.getByTestId("skill-queue").getByText("Spaceship Command IV").waitFor();
+    await page.getByTestId("skill-queue").getByText("paused").waitFor();
+    await audit(page, "character: skills");
+    await shot(page, "34-character-skills");
+    // The balance chart: a line with its numbers as a table.
+    await go(page, `/characters/${id}`);
+    const chart = page.getByTestId("balance-chart");
+    await chart.locator("path.chart__line").waitFor();
+    check(/wallet balance: \d+ days? from/.test(await chart.getByRole("img").getAttribute("aria-label")), "the chart has no summary");
+    await chart.getByText("Show as a table").click();
+    await chart.locator("tbody tr").first().waitFor();
+    await audit(page, "character: wallet chart");
   });
 
   if (!ESI_URL) {
@@ -303,6 +348,11 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
 
     await cp.getByRole("navigation", { name: "Corporation data" }).getByRole("link", { name: "Assets" }).click();
     await until(async () => (await rowsOf(cp, "corp-assets").count()) === 5, "the corporation has not 5 assets");
+    // Named types; a player structure stays an id, with why in its title.
+    await rowsOf(cp, "corp-assets").first().locator('td[data-label="Item type"]').getByText("Pyerite").waitFor();
+    const structure = rowsOf(cp, "corp-assets").first().locator('td[data-label="Location"] .eve-name');
+    await until(async () => (await structure.textContent()) === "Structure #1035000000000", "the structure is not marked");
+    check(/docking access/.test(await structure.getAttribute("title")), "no reason the structure has no name");
     await audit(cp, "corporation: assets");
   });
 

@@ -49,6 +49,10 @@ async fn the_app_is_served_with_its_cache_policy_security_headers_and_spa_fallba
     let icon = get("/favicon.svg").await.unwrap();
     assert_eq!(icon.status().as_u16(), 200, "web/public/favicon.svg");
     assert_eq!(header(&icon, CACHE_CONTROL), "public, max-age=86400, must-revalidate");
+    // Browsers and tools that ask for /favicon.ico by default get one, not a 404.
+    let ico = get("/favicon.ico").await.unwrap();
+    assert_eq!(ico.status().as_u16(), 200, "web/public/favicon.ico");
+    assert_eq!(&ico.bytes().await.unwrap()[..4], [0, 0, 1, 0], "an ICO file");
     assert_eq!(get("/missing.js").await.unwrap().status().as_u16(), 404);
     assert_eq!(get("/assets/missing-AAAAAAAA.js").await.unwrap().status().as_u16(), 404);
 

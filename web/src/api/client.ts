@@ -78,6 +78,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not treat a 401 as "the session ended" (the initial `/api/users/me`). */
   quiet401?: boolean;
+  /** A POST that only reads (names): it does not show as the page being busy. */
+  read?: boolean;
 }
 
 /** The path with its `:name` parameters filled in, and the query string. */
@@ -105,13 +107,13 @@ export function send<E extends AnyEndpoint>(
 export async function send(endpoint: AnyEndpoint, args: RequestArgs, options: RequestOptions = {}): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
   const init: RequestInit = { method: endpoint.method, headers, credentials: "same-origin", signal: options.signal };
-  const mutating = endpoint.method !== "GET";
-  if (mutating) {
+  const mutating = endpoint.method !== "GET" && !options.read;
+  if (endpoint.method !== "GET") {
     headers["content-type"] = "application/json";
     if (csrfToken) headers["x-csrf-token"] = csrfToken;
     init.body = JSON.stringify(args.body ?? {});
-    setBusy(1);
   }
+  if (mutating) setBusy(1);
   let response: Response;
   try {
     response = await fetch(urlOf(endpoint.path, args), init);

@@ -14,6 +14,7 @@ import type {
   AdminUsersResponse,
   AnnouncementBody,
   AnnouncementResponse,
+  AssetLocations,
   AssetsPage,
   Attachment,
   AuditPage,
@@ -36,6 +37,7 @@ import type {
   GroupsResponse,
   GuildPatch,
   GuildView,
+  IdsBody,
   Invitation,
   InvitationsResponse,
   InviteBody,
@@ -51,6 +53,7 @@ import type {
   MeResponse,
   MembersPage,
   MembershipLogPage,
+  NamesResponse,
   NewAttachment,
   NewCategory,
   NewGroup,
@@ -69,7 +72,10 @@ import type {
   SyncRunReport,
   TokenCheckResponse,
   TransactionsPage,
+  TypeNames,
+  TypeSearchPage,
   UserBody,
+  WalletHistory,
   WalletResponse,
 } from "./types";
 
@@ -118,8 +124,10 @@ const reads = {
     .returns<TransactionsPage>(),
   orders: get("/api/characters/:characterId/orders").query<{ buy?: boolean }>().returns<OrdersResponse>(),
   assets: get("/api/characters/:characterId/assets")
-    .query<OffsetPage & { location_id?: string | null; type_id?: string | null }>()
+    .query<OffsetPage & { location_id?: string | null; type_id?: string | null; type_ids?: string | null }>()
     .returns<AssetsPage>(),
+  assetLocations: get("/api/characters/:characterId/assets/locations").returns<AssetLocations>(),
+  walletHistory: get("/api/characters/:characterId/wallet/history").returns<WalletHistory>(),
 
   // ---- corporations ----
   corporations: get("/api/corporations").returns<CorporationsResponse>(),
@@ -136,6 +144,12 @@ const reads = {
   discordMe: get("/api/discord/me").returns<DiscordMe>(),
   discordGuilds: get("/api/discord/guilds").returns<DiscordGuildsResponse>(),
   groupDiscord: get("/api/discord/groups/:groupId").returns<GroupDiscordResponse>(),
+
+  // ---- static data and names ----
+  // A read sent as POST (the ids go in the body); lib/names.tsx batches and caches it.
+  typeSearch: get("/api/types").query<OffsetPage & { q: string }>().returns<TypeSearchPage>(),
+  names: post("/api/names").body<IdsBody>().returns<NamesResponse>(),
+  typeNames: post("/api/types/names").body<IdsBody>().returns<TypeNames>(),
 };
 
 const writes = {

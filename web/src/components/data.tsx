@@ -200,3 +200,89 @@ export function pageLimit(search: URLSearchParams, fallback: number): number {
   const n = Number(search.get("limit"));
   return Number.isInteger(n) && n >= 1 && n <= 200 ? n : fallback;
 }
+
+/** One day's closing balance (ISK as an exact decimal string). */
+export interface BalancePoint {
+  day_ms: number;
+  balance: string;
+}
+
+const CHART = { width: 640, height: 200, left: 8, right: 8, top: 12, bottom: 24 };
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * A balance over time as a line, for people who would rather look than read, with the same
+ * numbers as a table a click away for those who read (and for screen readers).
+ */
+export function BalanceChart({ points, label }: { points: BalancePoint[]; label: string }) {
+  const values = points.map((p) => Number(p.balance));
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  // The exact amounts for the words; the floats only place the line.
+  const exact = (v: number) => formatIsk(points[values.indexOf(v)]?.balance);
+  const span = max - min || Math.abs(max) || 1;
+  const first = points[0]?.day_ms ?? 0;
+  const last = points[points.length - 1]?.day_ms ?? 0;
+  const width = CHART.width - CHART.left - CHART.right;
+  const height = CHART.height - CHART.top - CHART.bottom;
+  const x = (ms: number) => CHART.left + (last === first ? width / 2 : ((ms - first) / (last - first)) * width);
+  const y = (v: number) => CHART.top + height - ((v - min) / span) * height;
+  const line = points.map((p, i) => `${i ? "L" : "M"}${x(p.day_ms).toFixed(1)},${y(values[i] ?? 0).toFixed(1)}`).join(" ");
+  const summary =
+    points.length === 0
+      ? `${label}: no data`
+      : `${label}: ${points.length} days from ${day(first)} to ${day(last)}, between ${exact(min)} and ${exact(max)}, ${formatIsk(points[points.length - 1]?.balance)} at the end`;
+  return (
+    <figure className="chart" data-testid="balance-chart">
+      <svg
+        className="chart__svg"
+        viewBox={`0 0 ${CHART.width} ${CHART.height}`}
+        role="img"
+        aria-label={summary}
+        preserveAspectRatio="none"
+      >
+        <line className="chart__axis" x1={CHART.left} x2={CHART.width - CHART.right} y1={CHART.top + height} y2={CHART.top + height} />
+        <path className="chart__line" d={line} />
+        {points.length === 1 ? <circle className="chart__dot" cx={x(first)} cy={y(values[0] ?? 0)} r={4} /> : null}
+      </svg>
+      <figcaption className="chart__caption">
+        <span>{day(first)}</span>
+        <span className="muted small">
+          lowest {exact(min)} · highest {exact(max)}
+        </span>
+        <span>{day(last)}</span>
+      </figcaption>
+      <details className="chart__table">
+        <summary>Show as a table</summary>
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">{label}, one row per day</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col" className="num">
+                  Closing balance
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((p) => (
+                <tr key={p.day_ms}>
+                  <td>
+                    <time dateTime={day(p.day_ms)}>{day(p.day_ms)}</time>
+                  </td>
+                  <td className="num">
+                    <Isk value={p.balance} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </figure>
+  );
+}

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { href } from "../api/client";
 import { endpoints } from "../api/endpoints";
 import type { Attachment, GuildStatusView, GuildView, Membership, Problem, TargetKind } from "../api/types";
+import { labelOf, useNames, type NameState } from "../lib/names";
 import { mutate, useApiQuery } from "../lib/query";
 import { useAction } from "../lib/useAction";
 import { useConfirm } from "./Dialog";
@@ -193,15 +194,26 @@ export const TARGETS: { value: TargetKind; label: string }[] = [
   { value: "everyone", label: "Every linked member" },
 ];
 
-/** What an attachment is about, in words (`groupName` finds a group's name). */
-export function describeTarget(a: Attachment, groupName: (id: string) => string | undefined): string {
+/**
+ * What an attachment is about, in words (`groupName` finds a group's name, `entityName` a
+ * corporation's or alliance's).
+ */
+export function describeTarget(
+  a: Attachment,
+  groupName: (id: string) => string | undefined,
+  entityName: (id: number) => NameState = () => undefined,
+): string {
+  const entity = (kind: string) => {
+    const state = a.entity_id ? entityName(a.entity_id) : undefined;
+    return state && "name" in state ? `${kind} ${labelOf(state.name)}` : `${kind} #${a.entity_id}`;
+  };
   switch (a.target_kind) {
     case "group":
       return `Group ${(a.group_id && groupName(a.group_id)) ?? "(unknown group)"}`;
     case "corporation":
-      return `Corporation #${a.entity_id}`;
+      return entity("Corporation");
     case "alliance":
-      return `Alliance #${a.entity_id}`;
+      return entity("Alliance");
     default:
       return "Every linked member";
   }
@@ -228,6 +240,7 @@ export function AttachmentList({
 }) {
   const { busy, run } = useAction();
   const attachments = guild.attachments.filter((a) => !groupId || a.group_id === groupId);
+  const names = useNames(attachments.map((a) => a.entity_id));
   if (attachments.length === 0) return <p className="discord-guild__meta">No roles attached yet.</p>;
   const detach = (a: Attachment) =>
     run(
@@ -243,7 +256,7 @@ export function AttachmentList({
       {attachments.map((a) => (
         <li key={a.id} className="discord-attachment" data-testid={`attachment-${a.id}`}>
           <Badge tone="accent">{roleName(guild, a.role_id)}</Badge>
-          <span>{describeTarget(a, groupName)}</span>
+          <span title={a.entity_id ? `#${a.entity_id}` : undefined}>{describeTarget(a, groupName, names)}</span>
           {a.auto_invite ? <Badge>Adds to the server</Badge> : null}
           {a.auto_assign ? null : <Badge tone="warning">Role not given</Badge>}
           <Button
@@ -253,7 +266,7 @@ export function AttachmentList({
             busy={busy === a.id}
             disabled={busy !== null}
             onClick={() => void detach(a)}
-            aria-label={`Detach ${roleName(guild, a.role_id)} from ${describeTarget(a, groupName)}`}
+            aria-label={`Detach ${roleName(guild, a.role_id)} from ${describeTarget(a, groupName, names)}`}
           >
             Detach
           </Button>

@@ -71,6 +71,7 @@ export function ButtonLink({
   children: ReactNode;
   className?: string;
   "aria-label"?: string;
+  title?: string;
 }) {
   const cls = `btn btn--${variant} btn--${size} ${className}`;
   const content = (

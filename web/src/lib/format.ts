@@ -147,3 +147,8 @@ export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
+
+/** A security status as the game shows it, one decimal ("0.5", "-0.2"). */
+export function formatSecurity(value: number): string {
+  return value.toFixed(1);
+}

@@ -22,6 +22,7 @@ import { useReady, useTitle } from "../lib/hooks";
 import { useNotifications } from "../lib/notifications";
 import { mutate, useApiQuery } from "../lib/query";
 import { Link } from "../lib/router";
+import { EveName, useNames } from "../lib/names";
 import { useMe } from "../lib/session";
 import { useAction } from "../lib/useAction";
 import "../styles/dashboard.css";
@@ -151,6 +152,7 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
   const granted = character.token && "scopes" in character.token ? character.token.scopes : character.scopes;
   const hasData = holdsScopes(granted, CHARACTER_DATA_SCOPES);
   const params = { characterId: character.id };
+  const names = useNames([character.corporation_id, character.alliance_id]);
   const failure = `${character.name}: that did not work`;
 
   const check = () =>
@@ -201,7 +203,19 @@ function CharacterRow({ character, only }: { character: MeCharacter; only: boole
           ) : null}
         </div>
         <p className="character__meta">
-          #{character.id} · {plural(character.scopes.length, "scope")}
+          {character.corporation_id ? (
+            <>
+              <EveName id={character.corporation_id} kind="Corporation" state={names(character.corporation_id)} />
+              {character.alliance_id ? (
+                <>
+                  {" · "}
+                  <EveName id={character.alliance_id} kind="Alliance" state={names(character.alliance_id)} />
+                </>
+              ) : null}
+              {" · "}
+            </>
+          ) : null}
+          <span title={`Character #${character.id}`}>{plural(character.scopes.length, "scope")}</span>
         </p>
         {!hasData ? (
           <p className="scope-note">

@@ -12,4 +12,8 @@ ticker?: string,
 /**
  * Solar systems and stations: the security the client shows.
  */
-security?: number, };
+security?: number, 
+/**
+ * Item types: the name of their group ("Mineral", "Spaceship Command").
+ */
+group?: string, };

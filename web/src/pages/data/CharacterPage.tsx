@@ -7,10 +7,10 @@ import { ApiError, errorMessage, grantUrl } from "../../api/client";
 import { endpoints } from "../../api/endpoints";
 import type { SyncRunReport } from "../../api/types";
 import {
+  BalanceChart,
   Isk,
   OffsetPager,
   pageLimit,
-  parseId,
   parseSide,
   SideToggle,
   sideParam,
@@ -37,15 +37,17 @@ import { formatCount, formatDateTime, humanize, multiplyIsk, plural } from "../.
 import { useReady, useTitle } from "../../lib/hooks";
 import { mutate, useApiQuery } from "../../lib/query";
 import { setSearch, useLocation } from "../../lib/router";
+import { EveName, labelOf, useNames, useNameText } from "../../lib/names";
 import { useMe } from "../../lib/session";
 import { useAction } from "../../lib/useAction";
 import { NotFound } from "../NotFound";
 import "../../styles/data.css";
 
-const TABS = ["overview", "journal", "transactions", "orders", "assets"] as const;
+const TABS = ["overview", "skills", "journal", "transactions", "orders", "assets"] as const;
 type Tab = (typeof TABS)[number];
 const TAB_LABELS: Record<Tab, string> = {
   overview: "Overview",
+  skills: "Skills",
   journal: "Journal",
   transactions: "Transactions",
   orders: "Orders",
@@ -78,6 +80,8 @@ export function CharacterPage({ id, tab = "overview" }: { id: string; tab?: stri
       />
       {tab === "overview" ? (
         <Overview id={id} name={name} corporationId={known?.corporation_id ?? null} />
+      ) : tab === "skills" ? (
+        <SkillsTab id={id} />
       ) : tab === "journal" ? (
         <Journal id={id} />
       ) : tab === "transactions" ? (
@@ -107,6 +111,8 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
   const status = useApiQuery(endpoints.characterSync, { params });
   const wallet = useApiQuery(endpoints.wallet, { params });
   const skills = useApiQuery(endpoints.skills, { params });
+  const history = useApiQuery(endpoints.walletHistory, { params });
+  const corporationName = useNameText(corporationId, `Corporation #${corporationId}`);
   const { busy, run } = useAction<"sync">();
   const syncing = busy === "sync";
   useReady(!status.isPending);
@@ -219,13 +225,157 @@ function Overview({ id, name, corporationId }: { id: string; name: string; corpo
           Corporation data (directors, members, wallets, assets) has its own pages for corporation admins.
         </p>
         {corporationId !== null ? (
-          <ButtonLink to={`/corporations/${corporationId}`} size="sm" icon="shield">
-            Corporation #{corporationId}
+          <ButtonLink to={`/corporations/${corporationId}`} size="sm" icon="shield" title={`Corporation #${corporationId}`}>
+            {corporationName}
           </ButtonLink>
         ) : (
           <ButtonLink to="/corporations" size="sm" icon="shield">
             Open a corporation
           </ButtonLink>
+        )}
+      </Card>
+      <Card className="data-grid__wide" title="Wallet balance over time">
+        {history.isPending ? (
+          <LoadingState rows={2} label="Loading the balance history" />
+        ) : !history.data ? (
+          <ErrorState error={history.error} onRetry={() => void history.refetch()} />
+        ) : history.data.points.length === 0 ? (
+          <EmptyState icon="clock" title="No history yet">
+            The chart is drawn from the wallet journal, which has not been synced.
+          </EmptyState>
+        ) : (
+          <BalanceChart points={history.data.points} label={`${name}'s wallet balance`} />
+        )}
+      </Card>
+    </div>
+  );
+}
+
+interface TrainedSkill {
+  skill_id: number;
+  skillpoints_in_skill?: number;
+  trained_skill_level?: number;
+  active_skill_level?: number;
+}
+
+interface QueuedSkill {
+  skill_id: number;
+  finished_level?: number;
+  queue_position?: number;
+  finish_date?: string;
+}
+
+const LEVELS = ["0", "I", "II", "III", "IV", "V"];
+
+function level(n: number | undefined): string {
+  return LEVELS[n ?? 0] ?? String(n);
+}
+
+/** The skills ESI returned, kept to the fields this page reads (anything else is ignored). */
+function asRecords<T extends { skill_id: number }>(values: unknown[]): T[] {
+  return values.filter(
+    (v): v is T => typeof v === "object" && v !== null && typeof (v as { skill_id?: unknown }).skill_id === "number",
+  );
+}
+
+function SkillsTab({ id }: { id: string }) {
+  const skills = useApiQuery(endpoints.skills, { params: { characterId: id } });
+  const trained = asRecords<TrainedSkill>(skills.data?.skills ?? []);
+  const queue = asRecords<QueuedSkill>(skills.data?.queue ?? []).sort(
+    (a, b) => (a.queue_position ?? 0) - (b.queue_position ?? 0),
+  );
+  const names = useNames([...trained.map((t) => t.skill_id), ...queue.map((q) => q.skill_id)]);
+  useReady(!skills.isPending);
+  if (skills.isPending) return <LoadingState label="Loading skills" />;
+  if (!skills.data) return <ErrorState error={skills.error} onRetry={() => void skills.refetch()} />;
+
+  const groups = new Map<string, TrainedSkill[]>();
+  for (const t of trained) {
+    const state = names(t.skill_id);
+    const group = state && "name" in state ? (state.name.group ?? "Other") : "Other";
+    groups.set(group, [...(groups.get(group) ?? []), t]);
+  }
+  const nameOf = (skill: number) => {
+    const state = names(skill);
+    return state && "name" in state ? labelOf(state.name) : `Skill #${skill}`;
+  };
+  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const now = Date.now();
+  return (
+    <div className="data-grid">
+      <Card title="Training queue">
+        {queue.length === 0 ? (
+          <EmptyState icon="clock" title="The queue is empty">
+            No skill is training.
+          </EmptyState>
+        ) : (
+          <ol className="skill-queue" data-testid="skill-queue">
+            {queue.map((q) => {
+              const finish = q.finish_date ? Date.parse(q.finish_date) : NaN;
+              return (
+                <li key={`${q.skill_id}-${q.finished_level}`}>
+                  <span>
+                    <EveName id={q.skill_id} kind="Type" state={names(q.skill_id)} /> {level(q.finished_level)}
+                  </span>
+                  <span className="muted small">
+                    {Number.isNaN(finish) ? "paused" : finish < now ? "done" : `finishes ${formatDateTime(finish)}`}
+                  </span>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </Card>
+      <Card className="data-grid__wide" title="Trained skills">
+        {trained.length === 0 ? (
+          <EmptyState icon="clock" title="No skills yet">
+            Skills are not synced yet, or the token lacks the skills permission.
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table className="table table--stack" data-testid="skills-table">
+              <caption className="visually-hidden">Trained skills by skill group</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Skill</th>
+                  <th scope="col">Level</th>
+                  <th scope="col" className="num">
+                    Skill points
+                  </th>
+                </tr>
+              </thead>
+              {sorted.map(([group, list]) => (
+                <tbody key={group} data-group={group}>
+                  <tr className="table__group">
+                    <th scope="colgroup" colSpan={2}>
+                      {group} <span className="muted small">({plural(list.length, "skill")})</span>
+                    </th>
+                    <td className="num muted small">
+                      {formatCount(list.reduce((n, t) => n + (t.skillpoints_in_skill ?? 0), 0))}
+                    </td>
+                  </tr>
+                  {[...list]
+                    .sort((a, b) => nameOf(a.skill_id).localeCompare(nameOf(b.skill_id)))
+                    .map((t) => (
+                      <tr key={t.skill_id} data-skill={t.skill_id}>
+                        <td data-label="Skill">
+                          <EveName id={t.skill_id} kind="Type" state={names(t.skill_id)} />
+                        </td>
+                        <td data-label="Level">
+                          {level(t.trained_skill_level)}
+                          {t.active_skill_level !== undefined && t.active_skill_level !== t.trained_skill_level ? (
+                            <span className="muted small"> (active {level(t.active_skill_level)})</span>
+                          ) : null}
+                        </td>
+                        <td className="num" data-label="Skill points">
+                          {formatCount(t.skillpoints_in_skill ?? 0)}
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              ))}
+            </table>
+          </div>
         )}
       </Card>
     </div>
@@ -435,6 +585,7 @@ function Transactions({ id }: { id: string }) {
   });
   useReady(!page.isPending);
   const rows = page.data?.transactions ?? [];
+  const names = useNames(rows.flatMap((t) => [t.type_id, t.location_id]));
   return (
     <Card
       title="Market transactions"
@@ -481,7 +632,9 @@ function Transactions({ id }: { id: string }) {
                     <td data-label="Side">
                       <Badge tone={t.is_buy ? "accent" : "gold"}>{t.is_buy ? "Buy" : "Sell"}</Badge>
                     </td>
-                    <td data-label="Item type">Type #{t.type_id}</td>
+                    <td data-label="Item type">
+                      <EveName id={t.type_id} kind="Type" state={names(t.type_id)} />
+                    </td>
                     <td className="num" data-label="Quantity">
                       {formatCount(t.quantity)}
                     </td>
@@ -491,7 +644,9 @@ function Transactions({ id }: { id: string }) {
                     <td className="num nowrap" data-label="Total">
                       <Isk value={multiplyIsk(t.unit_price, t.quantity)} />
                     </td>
-                    <td data-label="Location">#{t.location_id}</td>
+                    <td data-label="Location">
+                      <EveName id={t.location_id} kind="Location" state={names(t.location_id)} security />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -516,6 +671,7 @@ function Orders({ id }: { id: string }) {
   const orders = useApiQuery(endpoints.orders, { params: { characterId: id }, query: { buy: sideParam(side) } });
   useReady(!orders.isPending);
   const rows = orders.data?.orders ?? [];
+  const names = useNames(rows.flatMap((o) => [o.type_id, o.location_id, o.region_id]));
   return (
     <Card
       title="Open market orders"
@@ -559,7 +715,9 @@ function Orders({ id }: { id: string }) {
                   <td data-label="Side">
                     <Badge tone={o.is_buy_order ? "accent" : "gold"}>{o.is_buy_order ? "Buy" : "Sell"}</Badge>
                   </td>
-                  <td data-label="Item type">Type #{o.type_id}</td>
+                  <td data-label="Item type">
+                    <EveName id={o.type_id} kind="Type" state={names(o.type_id)} />
+                  </td>
                   <td className="num nowrap" data-label="Price">
                     <Isk value={o.price} />
                   </td>
@@ -570,7 +728,10 @@ function Orders({ id }: { id: string }) {
                   </td>
                   <td data-label="Location">
                     <span>
-                      #{o.location_id} <span className="muted small">(region #{o.region_id})</span>
+                      <EveName id={o.location_id} kind="Location" state={names(o.location_id)} security />{" "}
+                      <span className="muted small">
+                        (<EveName id={o.region_id} kind="Region" state={names(o.region_id)} />)
+                      </span>
                     </span>
                   </td>
                   <td className="nowrap" data-label="Expires">
@@ -586,134 +747,232 @@ function Orders({ id }: { id: string }) {
   );
 }
 
+/** Longest item-name search, as the API allows. */
+const MAX_SEARCH = 100;
+
 function Assets({ id }: { id: string }) {
   const { search } = useLocation();
   const locationId = search.get("location_id") ?? "";
-  const typeId = search.get("type_id") ?? "";
+  const q = (search.get("q") ?? "").trim();
   const offset = Math.max(0, Number(search.get("offset")) || 0);
   const limit = pageLimit(search, 25);
-  const [draft, setDraft] = useState({ location: locationId, type: typeId });
-  const [errors, setErrors] = useState<{ location: string | null; type: string | null }>({ location: null, type: null });
-  useEffect(() => setDraft({ location: locationId, type: typeId }), [locationId, typeId]);
-  const assets = useApiQuery(endpoints.assets, {
-    params: { characterId: id },
-    query: { location_id: locationId, type_id: typeId, limit, offset },
-  });
-  useReady(!assets.isPending);
+  const [draft, setDraft] = useState(q);
+  const [draftError, setDraftError] = useState<string | null>(null);
+  useEffect(() => setDraft(q), [q]);
+  const locations = useApiQuery(endpoints.assetLocations, { params: { characterId: id } });
+  const places = locations.data?.locations ?? [];
+  const names = useNames(places.map((l) => l.location_id));
+  useReady(!locations.isPending);
 
   const apply = () => {
-    const location = parseId(draft.location, "A location id");
-    const type = parseId(draft.type, "A type id");
-    setErrors({ location: location.error, type: type.error });
-    if (location.error || type.error) return;
-    setSearch({ location_id: location.value, type_id: type.value, offset: null });
+    const text = draft.trim();
+    if (text.length > MAX_SEARCH) {
+      setDraftError(`At most ${MAX_SEARCH} characters.`);
+      return;
+    }
+    setDraftError(null);
+    setSearch({ q: text || null, offset: null });
   };
-  const filtered = Boolean(locationId || typeId);
-  const rows = assets.data?.assets ?? [];
+  const list = { id, locationId, offset, limit, q };
 
   return (
-    <Card title="Assets">
-      <form
-        className="toolbar toolbar--compact"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply();
-        }}
-      >
-        <TextField
-          label="Location id"
-          value={draft.location}
-          onChange={(e) => setDraft({ ...draft, location: e.target.value })}
-          error={errors.location}
-          placeholder="Any location"
-          inputMode="numeric"
-          autoComplete="off"
-        />
-        <TextField
-          label="Type id"
-          value={draft.type}
-          onChange={(e) => setDraft({ ...draft, type: e.target.value })}
-          error={errors.type}
-          placeholder="Any type"
-          inputMode="numeric"
-          autoComplete="off"
-        />
-        <div className="toolbar__actions">
-          <Button type="submit" icon="search">
-            Filter
-          </Button>
-          {filtered ? (
-            <Button
-              variant="ghost"
-              onClick={() => {
-                setErrors({ location: null, type: null });
-                setSearch({ location_id: null, type_id: null, offset: null });
-              }}
-            >
-              Clear
-            </Button>
-          ) : null}
-        </div>
-      </form>
-      {assets.isPending ? (
-        <LoadingState label="Loading assets" />
-      ) : !assets.data ? (
-        <ErrorState error={assets.error} onRetry={() => void assets.refetch()} />
-      ) : rows.length === 0 && offset === 0 ? (
-        <EmptyState icon="inbox" title={filtered ? "No matching assets" : "No assets yet"}>
-          {filtered ? "Nothing at that location or of that type." : "The first sync has not finished, or the character owns nothing."}
-        </EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table table--stack" data-testid="assets-table">
-              <caption className="visually-hidden">Assets</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Item</th>
-                  <th scope="col">Item type</th>
-                  <th scope="col" className="num">
-                    Quantity
-                  </th>
-                  <th scope="col">Location</th>
-                  <th scope="col">Flag</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((a) => (
-                  <tr key={a.item_id}>
-                    <td className="nowrap" data-label="Item">
-                      <span>
-                        #{a.item_id}
-                        {a.is_singleton ? <span className="muted small"> (assembled)</span> : null}
-                      </span>
-                    </td>
-                    <td data-label="Item type">Type #{a.type_id}</td>
-                    <td className="num" data-label="Quantity">
-                      {formatCount(a.quantity)}
-                    </td>
-                    <td data-label="Location">
-                      <span>
-                        #{a.location_id} <span className="muted small">({a.location_type})</span>
-                      </span>
-                    </td>
-                    <td data-label="Flag">{a.location_flag}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <OffsetPager
-            label="Asset pages"
-            offset={offset}
-            limit={limit}
-            total={assets.data.total}
-            shown={rows.length}
-            onOffset={(o) => setSearch({ offset: o ? String(o) : null })}
+    <div className="assets">
+      <Card title="Locations" className="assets__locations">
+        {locations.isPending ? (
+          <LoadingState rows={3} label="Loading the locations" />
+        ) : !locations.data ? (
+          <ErrorState error={locations.error} onRetry={() => void locations.refetch()} />
+        ) : places.length === 0 ? (
+          <p className="muted small">No assets synced yet.</p>
+        ) : (
+          <nav aria-label="Asset locations">
+            <ul className="location-list" data-testid="asset-locations">
+              <li>
+                <a
+                  href={`?${new URLSearchParams(q ? { q } : {}).toString()}`}
+                  aria-current={locationId === "" ? "true" : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    setSearch({ location_id: null, offset: null });
+                  }}
+                >
+                  <span>All locations</span>
+                  <Badge>{formatCount(places.reduce((n, l) => n + l.items, 0))}</Badge>
+                </a>
+              </li>
+              {places.map((l) => (
+                <li key={l.location_id}>
+                  <a
+                    href={`?location_id=${l.location_id}`}
+                    aria-current={locationId === String(l.location_id) ? "true" : undefined}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      setSearch({ location_id: String(l.location_id), offset: null });
+                    }}
+                  >
+                    <EveName id={l.location_id} kind="Location" state={names(l.location_id)} security />
+                    <Badge>{formatCount(l.items)}</Badge>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+      </Card>
+      <Card title="Assets" className="assets__items">
+        <form
+          className="toolbar toolbar--compact"
+          role="search"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            apply();
+          }}
+        >
+          <TextField
+            label="Item name"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            error={draftError}
+            placeholder="Tritanium, Rifter…"
+            autoComplete="off"
           />
-        </>
-      )}
-    </Card>
+          <div className="toolbar__actions">
+            <Button type="submit" icon="search">
+              Search
+            </Button>
+            {q || locationId ? (
+              <Button
+                variant="ghost"
+                onClick={() => {
+                  setDraftError(null);
+                  setSearch({ q: null, location_id: null, offset: null });
+                }}
+              >
+                Clear
+              </Button>
+            ) : null}
+          </div>
+        </form>
+        {q ? <AssetsNamed {...list} /> : <AssetList {...list} typeIds={null} />}
+      </Card>
+    </div>
+  );
+}
+
+interface AssetListProps {
+  id: string;
+  locationId: string;
+  offset: number;
+  limit: number;
+  q: string;
+}
+
+/** A search by item name: the types it matches, then the assets of those types. */
+function AssetsNamed(props: AssetListProps) {
+  const types = useApiQuery(endpoints.typeSearch, { query: { q: props.q, limit: 200 } });
+  if (types.isPending) return <LoadingState label="Finding the item types" />;
+  if (!types.data) return <ErrorState error={types.error} onRetry={() => void types.refetch()} />;
+  if (types.data.types.length === 0) {
+    return (
+      <EmptyState icon="inbox" title="No matching assets">
+        No item type is named like “{props.q}”.
+      </EmptyState>
+    );
+  }
+  return (
+    <>
+      {types.data.next_offset !== null ? (
+        <Alert kind="info" title="Many item types match">
+          Only assets of the first {types.data.types.length} item types named like “{props.q}” are shown: a longer
+          name narrows the search.
+        </Alert>
+      ) : null}
+      <AssetList {...props} typeIds={types.data.types.map((t) => t.type_id).join(",")} />
+    </>
+  );
+}
+
+function AssetList({ id, locationId, offset, limit, q, typeIds }: AssetListProps & { typeIds: string | null }) {
+  const assets = useApiQuery(endpoints.assets, {
+    params: { characterId: id },
+    query: { location_id: locationId, type_ids: typeIds, limit, offset },
+  });
+  const rows = assets.data?.assets ?? [];
+  const names = useNames(rows.flatMap((a) => [a.type_id, a.location_id]));
+  const filtered = Boolean(locationId || q);
+  if (assets.isPending) return <LoadingState label="Loading assets" />;
+  if (!assets.data) return <ErrorState error={assets.error} onRetry={() => void assets.refetch()} />;
+  if (rows.length === 0 && offset === 0) {
+    return (
+      <EmptyState icon="inbox" title={filtered ? "No matching assets" : "No assets yet"}>
+        {q
+          ? `Nothing named like “${q}”${locationId ? " at this location" : ""}.`
+          : filtered
+            ? "Nothing at this location."
+            : "The first sync has not finished, or the character owns nothing."}
+      </EmptyState>
+    );
+  }
+  // Rows come sorted by location: each location opens with a heading row.
+  const groups: { location: number; type: string; items: typeof rows }[] = [];
+  for (const a of rows) {
+    const last = groups[groups.length - 1];
+    if (last && last.location === a.location_id) last.items.push(a);
+    else groups.push({ location: a.location_id, type: a.location_type, items: [a] });
+  }
+  return (
+    <>
+      <div className="table-wrap">
+        <table className="table table--stack" data-testid="assets-table">
+          <caption className="visually-hidden">Assets by location</caption>
+          <thead>
+            <tr>
+              <th scope="col">Item type</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col">Flag</th>
+              <th scope="col">Item</th>
+            </tr>
+          </thead>
+          {groups.map((g) => (
+            <tbody key={g.location} data-location={g.location}>
+              <tr className="table__group">
+                <th scope="colgroup" colSpan={4}>
+                  <EveName id={g.location} kind="Location" state={names(g.location)} security />{" "}
+                  <span className="muted small">({g.type})</span>
+                </th>
+              </tr>
+              {g.items.map((a) => (
+                <tr key={a.item_id} data-item={a.item_id}>
+                  <td data-label="Item type">
+                    <EveName id={a.type_id} kind="Type" state={names(a.type_id)} />
+                  </td>
+                  <td className="num" data-label="Quantity">
+                    {formatCount(a.quantity)}
+                  </td>
+                  <td data-label="Flag">{a.location_flag}</td>
+                  <td className="nowrap" data-label="Item">
+                    <span className="muted small">
+                      #{a.item_id}
+                      {a.is_singleton ? " (assembled)" : null}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          ))}
+        </table>
+      </div>
+      <OffsetPager
+        label="Asset pages"
+        offset={offset}
+        limit={limit}
+        total={assets.data.total}
+        shown={rows.length}
+        onOffset={(o) => setSearch({ offset: o ? String(o) : null })}
+      />
+    </>
   );
 }

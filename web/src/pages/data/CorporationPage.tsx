@@ -32,6 +32,7 @@ import { formatCount, formatDateTime, humanize, plural, sumIsk } from "../../lib
 import { useReady, useTitle } from "../../lib/hooks";
 import { mutate, useApiQuery } from "../../lib/query";
 import { Link, setSearch, useLocation } from "../../lib/router";
+import { EveName, useNames, type IdKind, type NameState } from "../../lib/names";
 import { useMe } from "../../lib/session";
 import { useAction } from "../../lib/useAction";
 import { NotFound } from "../NotFound";
@@ -875,8 +876,11 @@ function Wallets({ id }: { id: string }) {
 interface Column {
   key: string;
   label: string;
-  kind?: "isk" | "date" | "id" | "count" | "bool" | "text";
+  /** `type`, `location`, `system`: an id shown by its name. */
+  kind?: "isk" | "date" | "id" | "count" | "bool" | "text" | "type" | "location" | "system";
 }
+
+const NAMED: Partial<Record<NonNullable<Column["kind"]>, IdKind>> = { type: "Type", location: "Location", system: "System" };
 
 const DATASETS: Record<"journal" | "assets" | "structures" | "orders", { dataset: string; title: string; columns: Column[]; empty: string }> = {
   journal: {
@@ -898,9 +902,9 @@ const DATASETS: Record<"journal" | "assets" | "structures" | "orders", { dataset
     empty: "No assets synced yet.",
     columns: [
       { key: "item_id", label: "Item", kind: "id" },
-      { key: "type_id", label: "Item type", kind: "id" },
+      { key: "type_id", label: "Item type", kind: "type" },
       { key: "quantity", label: "Quantity", kind: "count" },
-      { key: "location_id", label: "Location", kind: "id" },
+      { key: "location_id", label: "Location", kind: "location" },
       { key: "location_flag", label: "Flag" },
     ],
   },
@@ -911,8 +915,8 @@ const DATASETS: Record<"journal" | "assets" | "structures" | "orders", { dataset
     columns: [
       { key: "name", label: "Name" },
       { key: "structure_id", label: "Structure", kind: "id" },
-      { key: "type_id", label: "Type", kind: "id" },
-      { key: "system_id", label: "System", kind: "id" },
+      { key: "type_id", label: "Type", kind: "type" },
+      { key: "system_id", label: "System", kind: "system" },
       { key: "state", label: "State" },
       { key: "fuel_expires", label: "Fuel expires", kind: "date" },
     ],
@@ -924,17 +928,21 @@ const DATASETS: Record<"journal" | "assets" | "structures" | "orders", { dataset
     columns: [
       { key: "issued", label: "Issued", kind: "date" },
       { key: "is_buy_order", label: "Buy order", kind: "bool" },
-      { key: "type_id", label: "Item type", kind: "id" },
+      { key: "type_id", label: "Item type", kind: "type" },
       { key: "price", label: "Price", kind: "isk" },
       { key: "volume_remain", label: "Remaining", kind: "count" },
-      { key: "location_id", label: "Location", kind: "id" },
+      { key: "location_id", label: "Location", kind: "location" },
       { key: "wallet_division", label: "Division", kind: "count" },
     ],
   },
 };
 
-function cell(value: JsonValue | undefined, kind: Column["kind"]): ReactNode {
+function cell(value: JsonValue | undefined, kind: Column["kind"], names: (id: number) => NameState): ReactNode {
   if (value === null || value === undefined || value === "") return <span className="muted">—</span>;
+  const named = kind ? NAMED[kind] : undefined;
+  if (named && typeof value === "number") {
+    return <EveName id={value} kind={named} state={names(value)} security={kind !== "type"} />;
+  }
   switch (kind) {
     case "isk":
       return <Isk value={String(value)} signed={false} />;
@@ -958,6 +966,9 @@ function DatasetTab({ id, tab }: { id: string; tab: "journal" | "assets" | "stru
   const { offset, limit, setOffset } = useOffset(25);
   const data = useDataset(id, spec.dataset, limit, offset);
   const rows = objectRows(data.data?.rows);
+  const names = useNames(
+    rows.flatMap((r) => spec.columns.filter((c) => c.kind && NAMED[c.kind]).map((c) => r[c.key])).filter((v): v is number => typeof v === "number"),
+  );
   return (
     <Card title={spec.title}>
       {data.isPending ? (
@@ -991,7 +1002,7 @@ function DatasetTab({ id, tab }: { id: string; tab: "journal" | "assets" | "stru
                         data-label={c.label}
                         className={c.kind === "isk" || c.kind === "count" ? "num nowrap" : c.kind === "date" ? "nowrap" : undefined}
                       >
-                        {cell(r[c.key], c.kind)}
+                        {cell(r[c.key], c.kind, names)}
                       </td>
                     ))}
                   </tr>

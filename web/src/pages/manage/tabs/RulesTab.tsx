@@ -19,6 +19,7 @@ import {
   TextField,
 } from "../../../components/ui";
 import { humanize, plural } from "../../../lib/format";
+import { EveName, useNames } from "../../../lib/names";
 import { mutate, useApiQuery } from "../../../lib/query";
 import { useAction } from "../../../lib/useAction";
 
@@ -30,6 +31,7 @@ const KINDS: { value: AffiliationKind; label: string }[] = [
 export function RulesTab({ group }: { group: GroupDetail }) {
   const params = { groupId: group.id };
   const rules = useApiQuery(endpoints.groupRules, { params });
+  const names = useNames((rules.data?.rules ?? []).map((r) => r.entity_id));
   const confirm = useConfirm();
   const { busy, error: serverError, run } = useAction();
   const [form, setForm] = useState<{ kind: AffiliationKind; entity: string; effect: RuleEffect }>({
@@ -104,7 +106,8 @@ export function RulesTab({ group }: { group: GroupDetail }) {
                 </span>
                 <div className="row__main">
                   <p className="row__title">
-                    {humanize(r.kind)} #{r.entity_id}{" "}
+                    {humanize(r.kind)}{" "}
+                    <EveName id={r.entity_id} kind={r.kind === "alliance" ? "Alliance" : "Corporation"} state={names(r.entity_id)} />{" "}
                     <Badge tone={r.effect === "auto_join" ? "accent" : "neutral"}>
                       {r.effect === "auto_join" ? "Auto-join" : "Eligible"}
                     </Badge>
