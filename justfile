@@ -203,5 +203,14 @@ bench: (build "release")
     echo "== ESI: 50,000 assets synced from the local ESI peer, then resynced unchanged (wrangler dev, release wasm)"
     DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_esi 2>&1 | tee -a bench-results/esi.txt
     echo
+    echo "== SDE: a generated set of the real SDE's size imported into the benchmark database (release)"
+    synthetic="$(mktemp -d)/sde-synthetic.zip"
+    python3 scripts/sde-fixture.py --synthetic "$synthetic" >/dev/null
+    cargo run -q --release -p hub-sde --bin hub-sde-import -- --force --database-url "$db_url" "$synthetic" 2>&1 | tee -a bench-results/sde.txt
+    rm -rf "$(dirname "$synthetic")"
+    echo
+    echo "== names: 1,000 mixed ids, cold (through the local ESI peer) and warm (Workers KV) (wrangler dev, release wasm)"
+    DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_names 2>&1 | tee -a bench-results/names.txt
+    echo
     echo "== Discord: 10,000 linked members reconciled across 3 guilds with 20 managed roles, then one group join (wrangler dev, release wasm)"
     DATABASE_URL="$admin_url" cargo run -q -p e2e --example bench_discord 2>&1 | tee -a bench-results/discord.txt
