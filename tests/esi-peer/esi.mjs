@@ -11,12 +11,14 @@
 // - the character's roles (`/characters/{id}/roles/`) and public corporation info
 //   (`/corporations/{id}/`: name, ticker, CEO), alliance info (`/alliances/{id}/`);
 // - `POST /universe/names/`: up to 1,000 ids of any kind named with their category; one id it does
-//   not know fails the whole batch with 404, as ESI does.
+//   not know fails the whole batch with 404, as ESI does;
+// - `GET /universe/structures/{id}/`: a player structure's name, for a character with docking
+//   access and the read_structures scope (403 otherwise).
 //
 // Control endpoints (tests): POST /__config {characters: {<id>: {corporation_id, alliance_id,
 // assets, journal, balance}}, corporations: {<id>: {members, name, ticker, ceo_id, alliance_id,
 // exists}}, alliances: {<id>: {name, ticker}}, names: {<id>: {category, name}}, invalid_ids: [<id>],
-// cache_seconds}, POST /__mutate
+// structures: {<id>: {name, solar_system_id, access: [<character id>]}}, cache_seconds}, POST /__mutate
 // {character_id, dataset, page}, POST /__fail {path, status|"timeout", count}, POST /__ratelimit
 // {group, retry_after, count}, POST /__roles {character_id, roles}, POST /__error_limit {remain,
 // reset_seconds}, GET /__stats, POST /__reset_stats.
@@ -37,6 +39,7 @@ const state = {
   alliances: new Map(), // id -> {name, ticker}
   names: new Map(), // id -> {category, name}: names /universe/names/ gives beyond the made-up ones
   invalidIds: new Set(), // ids /universe/names/ does not know
+  structures: new Map(), // id -> {name, solar_system_id, access: [character ids with docking access]}
   roles: new Map(), // character id -> ["Director", ...]
   failures: [], // {path, status, count}
   rateLimits: new Map(), // group -> {retry_after, count}
@@ -44,7 +47,7 @@ const state = {
   // corporation_requests: the director-only corporation routes.
   stats: {
     requests: 0, corporation_requests: 0, bodies: 0, bytes: 0, not_modified: 0, errors: 0, error_limited: 0,
-    names_requests: 0, names_ids: 0, detail_requests: 0,
+    names_requests: 0, names_ids: 0, detail_requests: 0, structure_requests: 0,
   },
 };
 
@@ -92,6 +95,33 @@ function send(res, status, body, headers = {}) {
     ...headers,
   });
   res.end(payload);
+}
+
+/** The scopes the bearer token carries (`scp`: a string or a list, as EVE SSO signs it). */
+function bearerScopes(req) {
+  const auth = req.headers.authorization ?? "";
+  try {
+    const payload = JSON.parse(Buffer.from(auth.slice(7).split(".")[1], "base64url").toString());
+    return [payload.scp ?? []].flat();
+  } catch {
+    return [];
+  }
+}
+
+// `GET /universe/structures/{id}/`: only for a character with docking access (the structure's
+// `access` list) and the esi-universe.read_structures.v1 scope; 403 otherwise, as ESI does.
+function structureRoute(req, res, url, id) {
+  state.stats.structure_requests += 1;
+  const caller = bearerCharacter(req);
+  if (caller === null) return send(res, 401, { error: "authentication required" });
+  if (!bearerScopes(req).includes("esi-universe.read_structures.v1")) {
+    return send(res, 403, { error: "token not valid for scope(s): esi-universe.read_structures.v1" });
+  }
+  const structure = state.structures.get(id);
+  if (!structure) return send(res, 404, { error: "Structure not found" });
+  if (!(structure.access ?? []).includes(caller)) return send(res, 403, { error: "Forbidden" });
+  const { name, owner_id = 98000001, solar_system_id = 30000142, type_id = 35832 } = structure;
+  return answer(req, res, url, { name, owner_id, solar_system_id, type_id }, { version: 0 });
 }
 
 function bearerCharacter(req) {
@@ -364,6 +394,7 @@ async function control(req, res, url) {
       for (const [id, cfg] of Object.entries(body.alliances ?? {})) state.alliances.set(Number(id), cfg);
       for (const [id, cfg] of Object.entries(body.names ?? {})) state.names.set(Number(id), cfg);
       for (const id of body.invalid_ids ?? []) state.invalidIds.add(Number(id));
+      for (const [id, cfg] of Object.entries(body.structures ?? {})) state.structures.set(Number(id), cfg);
       break;
     case "/__mutate": {
       const who = character(Number(body.character_id));
@@ -423,6 +454,8 @@ const server = createServer(async (req, res) => {
     return send(res, 429, { error: "rate limited" }, { "retry-after": String(limited.retry_after), "x-ratelimit-group": group });
   }
   if (url.pathname === "/universe/names/" && req.method === "POST") return universeNames(req, res);
+  const structure = /^\/universe\/structures\/(\d+)\/$/.exec(url.pathname);
+  if (structure) return structureRoute(req, res, url, Number(structure[1]));
   const alliance = /^\/alliances\/(\d+)\/$/.exec(url.pathname);
   if (alliance) {
     state.stats.detail_requests += 1;

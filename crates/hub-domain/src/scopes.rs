@@ -15,10 +15,19 @@ pub const CHARACTER_ASSETS: &str = "esi-assets.read_assets.v1";
 pub const CHARACTER_SKILLS: &str = "esi-skills.read_skills.v1";
 pub const CHARACTER_SKILL_QUEUE: &str = "esi-skills.read_skillqueue.v1";
 pub const CHARACTER_ORDERS: &str = "esi-markets.read_character_orders.v1";
+/// Names the player structures the character may dock at (where its assets and orders are).
+pub const UNIVERSE_STRUCTURES: &str = "esi-universe.read_structures.v1";
 
-/// What "grant data access" asks for: the character's own datasets.
-pub const CHARACTER_DATA: &[&str] =
-    &[CHARACTER_WALLET, CHARACTER_ASSETS, CHARACTER_SKILLS, CHARACTER_SKILL_QUEUE, CHARACTER_ORDERS];
+/// What "grant data access" asks for: the character's own datasets, and the names of the
+/// structures they are in.
+pub const CHARACTER_DATA: &[&str] = &[
+    CHARACTER_WALLET,
+    CHARACTER_ASSETS,
+    CHARACTER_SKILLS,
+    CHARACTER_SKILL_QUEUE,
+    CHARACTER_ORDERS,
+    UNIVERSE_STRUCTURES,
+];
 
 pub const CORPORATION_MEMBERSHIP: &str = "esi-corporations.read_corporation_membership.v1";
 pub const CORPORATION_TRACKING: &str = "esi-corporations.track_members.v1";

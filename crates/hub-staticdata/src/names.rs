@@ -1,11 +1,13 @@
 //! Naming any mix of ids in one call: Workers KV first (cache-aside), then Postgres (the SDE and the
 //! entity cache), then ESI through the `NameResolver` object for what neither knows or what is due a
-//! refresh. Ids are classified by EVE's id ranges first, so ids that cannot have a public name (player
-//! structures, celestials) never reach ESI.
+//! refresh. Ids are classified by EVE's id ranges first, so ids that cannot have a public name
+//! (celestials) never reach ESI, and player structures are asked about only with the asking user's
+//! own tokens ([`crate::structures`]).
 
 use crate::api::{Name, NameCategory, NameSources, NamesResponse, UnknownId, UnknownReason};
 use crate::read::{ids_param, security_display};
 use crate::resolver::{NameResolver, ResolveRequest, Resolver};
+use crate::structures::{self, Known};
 use hub_app::{internal, Context};
 use hub_domain::UserId;
 use hub_http::ApiError;
@@ -61,11 +63,10 @@ pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result
     let mut named: HashMap<i64, Name> = HashMap::new();
     let mut unknown: HashMap<i64, UnknownReason> = HashMap::new();
     let mut lookup = Vec::new();
+    let mut structures = Vec::new();
     for &id in &ids {
         match classify(id) {
-            IdKind::Structure => {
-                unknown.insert(id, UnknownReason::StructureNeedsAccess);
-            }
+            IdKind::Structure => structures.push(id),
             IdKind::Celestial => {
                 unknown.insert(id, UnknownReason::NotFound);
             }
@@ -95,6 +96,42 @@ pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result
     sources.cache = count(named.len());
     let misses: Vec<i64> = lookup.iter().copied().filter(|id| !named.contains_key(id)).collect();
 
+    // 1b. Structures: what this user learnt before, then their characters that may ask ESI.
+    let mut ask_structures = Vec::new();
+    for chunk in structures.chunks(MAX_BULK_KEYS) {
+        let keys: Vec<String> = chunk.iter().map(|id| structures::cache_key(asked_by, *id)).collect();
+        let found = ctx.cache().get_many(&keys).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the structures cache could not be read");
+            HashMap::new()
+        });
+        for (id, key) in chunk.iter().zip(&keys) {
+            match found.get(key).and_then(|v| serde_json::from_str::<Known>(v).ok()) {
+                Some(Known::Named(name)) => {
+                    sources.cache += 1;
+                    named.insert(*id, name);
+                }
+                Some(Known::Denied) => {
+                    unknown.insert(*id, UnknownReason::StructureNeedsAccess);
+                }
+                None => ask_structures.push(*id),
+            }
+        }
+    }
+    let mut characters = Vec::new();
+    if !ask_structures.is_empty() {
+        characters =
+            structures::characters_with_scope(ctx.postgres().await?, asked_by).await.map_err(internal)?;
+        if characters.is_empty() {
+            for id in ask_structures.drain(..) {
+                unknown.insert(id, UnknownReason::StructureNeedsAccess);
+            }
+        } else if ask_structures.len() > structures::MAX_PER_CALL {
+            for id in ask_structures.split_off(structures::MAX_PER_CALL) {
+                unknown.insert(id, UnknownReason::Unavailable);
+            }
+        }
+    }
+
     // 2. Postgres: the SDE and the entity cache.
     let mut fresh: Vec<Name> = Vec::new();
     let mut stale: HashMap<i64, Name> = HashMap::new();
@@ -122,16 +159,26 @@ pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result
 
     // 3. ESI, through the resolver object, for the rest and the stale.
     let mut resolved = Vec::new();
-    if !to_resolve.is_empty() {
-        let report = async {
-            ctx.stub::<NameResolver>(&Resolver)?
-                .resolve(&ResolveRequest { ids: to_resolve.clone(), asked_by: asked_by.to_string() })
-                .await
-        }
-        .await;
+    let mut learnt: Vec<(i64, Known)> = Vec::new();
+    if !to_resolve.is_empty() || !ask_structures.is_empty() {
+        let request = ResolveRequest {
+            ids: to_resolve.clone(),
+            asked_by: asked_by.to_string(),
+            structures: ask_structures.clone(),
+            characters,
+        };
+        let report = async { ctx.stub::<NameResolver>(&Resolver)?.resolve(&request).await }.await;
         match report {
             Ok(report) => {
-                sources.esi = count(report.names.len());
+                sources.esi = count(report.names.len() + report.structures.len());
+                for id in report.structures_denied {
+                    unknown.insert(id, UnknownReason::StructureNeedsAccess);
+                    learnt.push((id, Known::Denied));
+                }
+                for name in report.structures {
+                    learnt.push((name.id, Known::Named(name.clone())));
+                    named.insert(name.id, name);
+                }
                 for id in report.not_found {
                     stale.remove(&id);
                     unknown.insert(id, UnknownReason::NotFound);
@@ -148,6 +195,9 @@ pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result
             }
             Err(e) => {
                 tracing::warn!(error = %e, "names could not be resolved through ESI");
+                for id in &ask_structures {
+                    unknown.insert(*id, UnknownReason::Unavailable);
+                }
                 for id in &to_resolve {
                     if !stale.contains_key(id) {
                         unknown.insert(*id, UnknownReason::Unavailable);
@@ -173,6 +223,17 @@ pub async fn names<C: Context>(ctx: &C, asked_by: UserId, ids: &[i64]) -> Result
         }
     });
     futures::future::join_all(puts).await;
+    let structure_puts = learnt.iter().map(|(id, known)| async move {
+        let ttl = match known {
+            Known::Named(_) => structures::NAMED_TTL_SECS,
+            Known::Denied => structures::DENIED_TTL_SECS,
+        };
+        let value = serde_json::to_string(known).unwrap_or_default();
+        if let Err(e) = ctx.cache().put(&structures::cache_key(asked_by, *id), &value, ttl).await {
+            tracing::warn!(error = %e, "a structure's name could not be cached");
+        }
+    });
+    futures::future::join_all(structure_puts).await;
     for name in fresh.into_iter().chain(resolved).chain(stale.into_values()) {
         named.insert(name.id, name);
     }

@@ -241,6 +241,27 @@ fn system_at(r: &PgRow, at: usize) -> Result<SystemDetail, PgError> {
     })
 }
 
+/// The security of each of `systems` the SDE holds, as the client shows it.
+pub async fn system_security(
+    pg: &impl Postgres,
+    systems: &[i64],
+) -> Result<std::collections::HashMap<i64, f64>, PgError> {
+    let rows = pg
+        .query(
+            "SELECT solar_system_id::bigint, security::text FROM sde.solar_systems
+             WHERE solar_system_id = ANY ($1::text[]::bigint[])",
+            &[ids_param(systems)],
+        )
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    for r in &rows {
+        if let Some(security) = float(r, 1)? {
+            out.insert(r.int(0)?, security_display(security));
+        }
+    }
+    Ok(out)
+}
+
 pub async fn system(pg: &impl Postgres, id: i64) -> Result<Option<SystemDetail>, PgError> {
     let rows = pg
         .query(

@@ -6,10 +6,12 @@
 
 use crate::api::{Name, NameCategory};
 use hub_app::{internal, DurableLogic, ObjectContext};
+use hub_domain::{CharacterId, CharacterRequest};
 use hub_esi::rpc::EsiParts;
 use hub_esi::{EsiError, Priority, Route};
 use hub_http::ApiError;
 use hub_ports::{Clock, PgValue, Postgres, SqlError, SqlStorage};
+use hub_tokens::rpc::TokenStore;
 use serde::{Deserialize, Serialize};
 
 /// ESI's batch size for `/universe/names/`.
@@ -46,9 +48,15 @@ pub struct ResolveRequest {
     pub ids: Vec<i64>,
     /// Who asked: the 404s the ids cause count against their budget.
     pub asked_by: String,
+    /// Player structures to name with a token of one of `characters` (the asker's own, holding
+    /// the structures scope).
+    #[serde(default)]
+    pub structures: Vec<i64>,
+    #[serde(default)]
+    pub characters: Vec<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResolveReport {
     pub names: Vec<Name>,
     /// ESI does not know them.
@@ -57,9 +65,16 @@ pub struct ResolveReport {
     pub unavailable: Vec<i64>,
     /// `/universe/names/` calls made.
     pub name_calls: i64,
-    /// Of those, the ones ESI answered 404 (invalid ids).
+    /// Of those and the structure reads, the ones ESI refused (404, 403): each counts against
+    /// ESI's error limit.
     #[serde(default)]
     pub error_calls: i64,
+    /// Structures a character of the asker may read.
+    #[serde(default)]
+    pub structures: Vec<Name>,
+    /// Structures none of the asker's characters may read.
+    #[serde(default)]
+    pub structures_denied: Vec<i64>,
 }
 
 hub_rpc::rpc_interface! {
@@ -132,18 +147,13 @@ impl<C: ObjectContext> NameResolverHandler for Calls<'_, C> {
     async fn resolve(&self, request: ResolveRequest) -> Result<ResolveReport, ApiError> {
         let parts = EsiParts::new(self.ctx);
         let esi = parts.client();
-        let mut report = ResolveReport {
-            names: Vec::new(),
-            not_found: Vec::new(),
-            unavailable: Vec::new(),
-            name_calls: 0,
-            error_calls: 0,
-        };
+        let mut report = ResolveReport::default();
         let storage = self.ctx.storage();
         let now = self.ctx.clock().now_ms();
         let budget =
             (USER_ERROR_BUDGET - errors_in_window(storage, &request.asked_by, now).map_err(internal)?).max(0);
         let found = universe_names(&esi, &request.ids, budget, &mut report).await;
+        structure_names(self.ctx, &esi, &request, budget, &mut report).await;
         if report.error_calls > 0 {
             record_errors(storage, &request.asked_by, now, report.error_calls).map_err(internal)?;
             if report.error_calls >= budget {
@@ -232,6 +242,97 @@ impl<C: ObjectContext> NameResolverHandler for Calls<'_, C> {
     }
 }
 
+/// `GET /universe/structures/{id}/` with each of the asker's characters in turn until one may
+/// read it; refusals count against `error_budget` (shared with the names' 404s).
+async fn structure_names<C: ObjectContext, E: Structures>(
+    ctx: &C,
+    esi: &E,
+    request: &ResolveRequest,
+    error_budget: i64,
+    report: &mut ResolveReport,
+) {
+    let mut named: Vec<(i64, String, Option<i64>)> = Vec::new();
+    'structures: for &id in &request.structures {
+        let mut refused = 0;
+        for &character in &request.characters {
+            if report.error_calls >= error_budget {
+                report.unavailable.push(id);
+                continue 'structures;
+            }
+            let character = CharacterId(character);
+            let token = async {
+                ctx.stub::<TokenStore>(&character)?
+                    .access_token(&CharacterRequest { character_id: character })
+                    .await
+            }
+            .await;
+            let Ok(token) = token else {
+                // A dead grant or a missing token: the next character may do.
+                refused += 1;
+                continue;
+            };
+            let route = Route::authenticated(
+                format!("/universe/structures/{id}/"),
+                character,
+                token.token,
+                Priority::Essential,
+            );
+            match esi.structure(&route).await {
+                Ok(body) => match serde_json::from_slice::<EsiStructure>(&body) {
+                    Ok(s) => {
+                        named.push((id, s.name, s.solar_system_id));
+                        continue 'structures;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "ESI answered a structure with an unreadable body");
+                        report.unavailable.push(id);
+                        continue 'structures;
+                    }
+                },
+                Err(EsiError::Forbidden(_) | EsiError::NotFound) => {
+                    report.error_calls += 1;
+                    refused += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "ESI could not name a structure");
+                    report.unavailable.push(id);
+                    continue 'structures;
+                }
+            }
+        }
+        if refused > 0 {
+            report.structures_denied.push(id);
+        } else {
+            report.unavailable.push(id);
+        }
+    }
+    if named.is_empty() {
+        return;
+    }
+    // The system's security, as stations carry it.
+    let systems: Vec<i64> = named.iter().filter_map(|(_, _, system)| *system).collect();
+    let security: std::collections::HashMap<i64, f64> = match ctx.postgres().await {
+        Ok(pg) => crate::read::system_security(pg, &systems).await.unwrap_or_default(),
+        Err(_) => std::collections::HashMap::new(),
+    };
+    for (id, name, system) in named {
+        report.structures.push(Name {
+            id,
+            category: NameCategory::Structure,
+            name,
+            ticker: None,
+            security: system.and_then(|s| security.get(&s).copied()),
+            group: None,
+        });
+    }
+}
+
+#[derive(Deserialize)]
+struct EsiStructure {
+    name: String,
+    solar_system_id: Option<i64>,
+}
+
 /// The 404s `asked_by` caused in the window (older ones are forgotten here).
 fn errors_in_window(storage: &impl SqlStorage, asked_by: &str, now_ms: i64) -> Result<i64, SqlError> {
     storage.exec(
@@ -315,6 +416,25 @@ async fn universe_names(
     found
 }
 
+/// What [`structure_names`] needs of the ESI client.
+trait Structures {
+    async fn structure(&self, route: &Route) -> Result<Vec<u8>, EsiError>;
+}
+
+impl<H, S, C, B, Z, R> Structures for hub_esi::Esi<'_, H, S, C, B, Z, R>
+where
+    H: hub_ports::HttpTransport,
+    S: SqlStorage,
+    C: hub_ports::Clock,
+    B: hub_esi::ErrorBudget,
+    Z: hub_ports::Sleep,
+    R: hub_ports::Random,
+{
+    async fn structure(&self, route: &Route) -> Result<Vec<u8>, EsiError> {
+        self.get(route).await.map(|fetched| fetched.body)
+    }
+}
+
 /// What [`universe_names`] needs of the ESI client.
 trait Names {
     async fn post(&self, route: &Route, body: &serde_json::Value) -> Result<(u16, Vec<u8>), EsiError>;
@@ -387,13 +507,7 @@ mod tests {
     }
 
     fn report() -> ResolveReport {
-        ResolveReport {
-            names: Vec::new(),
-            not_found: Vec::new(),
-            unavailable: Vec::new(),
-            name_calls: 0,
-            error_calls: 0,
-        }
+        ResolveReport::default()
     }
 
     fn run<F: std::future::Future>(f: F) -> F::Output {

@@ -359,6 +359,7 @@ async fn each_flow_asks_only_for_the_scopes_it_needs() {
             "esi-skills.read_skills.v1",
             "esi-skills.read_skillqueue.v1",
             "esi-markets.read_character_orders.v1",
+            "esi-universe.read_structures.v1",
         ]
         .map(str::to_owned),
     );

@@ -17,6 +17,9 @@ const OTHER_PILOT: i64 = 2_112_007_099;
 /// An id the ESI peer does not know: it fails every batch it is in.
 const INVALID: i64 = 97_999_999;
 const STRUCTURE: i64 = 1_035_466_617_946;
+/// Structures the local ESI names only for their `access` list.
+const KEEP: i64 = 1_035_000_000_777;
+const LOCKED: i64 = 1_035_000_000_778;
 
 fn named(body: &Value, id: i64) -> &Value {
     body["names"]
@@ -181,13 +184,18 @@ async fn names_come_from_the_sde_esi_and_then_the_cache() {
         stack.http.post(stack.url("/api/names")).json(&json!({ "ids": [34] })).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 
-    // Junk costs ESI errors, which the whole deployment shares: one user may cause 20 of them in
-    // 15 minutes, then their unknown ids wait while everyone else's are still named.
+    junk_spends_only_its_senders_budget(&stack, &user).await;
+    structures_are_named_for_who_may_dock_there(&stack, &user).await;
+}
+
+/// Junk costs ESI errors, which the whole deployment shares: one user may cause 20 of them in
+/// 15 minutes, then their unknown ids wait while everyone else's are still named.
+async fn junk_spends_only_its_senders_budget(stack: &Stack, user: &User<'_>) {
     let junk: Vec<i64> = (0..60).map(|i| 2_120_000_000 + i).collect();
     stack.esi.control(&stack.http, "/__config", json!({ "invalid_ids": junk })).await;
     let mallory = User::new(
-        &stack,
-        login_as(&stack, &Pilot { id: 2_112_007_002, name: "Mallory", owner: "owner-m" }).await,
+        stack,
+        login_as(stack, &Pilot { id: 2_112_007_002, name: "Mallory", owner: "owner-m" }).await,
     )
     .await;
     let before = stack.esi.stats(&stack.http).await["names_requests"].as_i64().unwrap();
@@ -206,4 +214,44 @@ async fn names_come_from_the_sde_esi_and_then_the_cache() {
     let (status, honest) = user.post("/api/names", json!({ "ids": [OTHER_PILOT + 1] })).await;
     assert_eq!(status, 200, "{honest}");
     assert_eq!(named(&honest, OTHER_PILOT + 1)["name"], format!("Pilot {}", OTHER_PILOT + 1), "{honest}");
+}
+
+/// A player structure is named for a user whose character may dock there and granted the
+/// structures scope, from their own token; the name stays theirs, not everyone's.
+async fn structures_are_named_for_who_may_dock_there(stack: &Stack, user: &User<'_>) {
+    let docker = Pilot { id: 2_112_007_003, name: "Docker", owner: "owner-d" };
+    stack
+        .esi
+        .control(
+            &stack.http,
+            "/__config",
+            json!({ "structures": {
+                KEEP.to_string(): { "name": "Jita - Whiskey Keep", "solar_system_id": 30000142, "access": [docker.id] },
+                LOCKED.to_string(): { "name": "Jita - Locked Out", "solar_system_id": 30000142, "access": [] },
+            } }),
+        )
+        .await;
+    let docker = User::new(
+        stack,
+        e2e::login::login_with_scopes(stack, &docker, Some("publicData esi-universe.read_structures.v1"))
+            .await,
+    )
+    .await;
+    let before = stack.esi.stats(&stack.http).await["structure_requests"].as_i64().unwrap();
+    let (status, first) = docker.post("/api/names", json!({ "ids": [KEEP, LOCKED] })).await;
+    assert_eq!(status, 200, "{first}");
+    let keep = named(&first, KEEP);
+    assert_eq!(
+        (keep["name"].as_str(), keep["category"].as_str()),
+        (Some("Jita - Whiskey Keep"), Some("structure"))
+    );
+    assert_eq!(keep["security"], 0.9, "the system's security, as stations have it");
+    assert_eq!(unknown_reason(&first, LOCKED).as_deref(), Some("structure_needs_access"), "{first}");
+    let (_, again) = docker.post("/api/names", json!({ "ids": [KEEP, LOCKED] })).await;
+    assert_eq!(named(&again, KEEP)["name"], "Jita - Whiskey Keep");
+    assert_eq!(unknown_reason(&again, LOCKED).as_deref(), Some("structure_needs_access"));
+    let asked = stack.esi.stats(&stack.http).await["structure_requests"].as_i64().unwrap() - before;
+    assert_eq!(asked, 2, "each structure asked once; the second call came from the user's cache");
+    let (_, other) = user.post("/api/names", json!({ "ids": [KEEP] })).await;
+    assert_eq!(unknown_reason(&other, KEEP).as_deref(), Some("structure_needs_access"), "{other}");
 }

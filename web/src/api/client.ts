@@ -174,7 +174,10 @@ export function grantUrl(characterId: number, scopes: "character_data" | "corpor
   return href(endpoints.grant, { params: { characterId }, query: { scopes, return_to: safePath(returnTo) } });
 }
 
-/** The scopes "grant data access" adds: the character's wallet, assets, skills and orders. */
+/**
+ * The scopes the character's datasets need: wallet, assets, skills and orders. ("Grant data access"
+ * also asks for structure names; a token without that scope still syncs, so it is not asked again.)
+ */
 export const CHARACTER_DATA_SCOPES = [
   "esi-wallet.read_character_wallet.v1",
   "esi-assets.read_assets.v1",
