@@ -343,6 +343,8 @@ export async function dataJourneys({ step, shot, audit, toast, person, page, com
     await wallets.getByText("1,000,000.50 ISK").waitFor();
     // 1 + 2 + ... + 7 = 28 divisions' worth of 1,000,000.50 ISK, summed exactly.
     await wallets.locator("tfoot").getByText("28,000,014.00 ISK").waitFor();
+    // The divisions with journal entries are drawn over time.
+    await cp.getByRole("region", { name: "Division 1" }).getByTestId("balance-chart").locator("path.chart__line").waitFor();
     await audit(cp, "corporation: wallets");
     await shot(cp, "37-corporation-wallets");
 

@@ -2,6 +2,7 @@
 //! ids as strings (both can exceed 2^53).
 
 use crate::schedule::SyncStatus;
+use hub_domain::wallet::BalancePoint;
 use hub_domain::CharacterId;
 use hub_ports::{PgError, PgValue, Postgres};
 use serde::Serialize;
@@ -114,15 +115,6 @@ pub struct Asset {
 pub struct AssetsPage {
     pub assets: Vec<Asset>,
     pub total: i64,
-}
-
-/// The balance at the end of one day (UTC), from the last journal entry of that day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct BalancePoint {
-    pub day_ms: i64,
-    /// ISK as an exact decimal string.
-    pub balance: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

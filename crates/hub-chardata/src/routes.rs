@@ -142,15 +142,12 @@ async fn assets<C: Context>(
     Ok(Json(assets.map_err(internal)?))
 }
 
-/// Days of balance the chart shows.
-const HISTORY_DAYS: i64 = 90;
-
 async fn wallet_history<C: Context>(
     ctx: Ctx<C>,
     OwnedCharacter(character): OwnedCharacter,
 ) -> Result<Json<read::WalletHistory>, ApiError> {
     let pg = ctx.postgres().await?;
-    Ok(Json(read::wallet_history(pg, character, HISTORY_DAYS).await.map_err(internal)?))
+    Ok(Json(read::wallet_history(pg, character, hub_domain::wallet::HISTORY_DAYS).await.map_err(internal)?))
 }
 
 async fn asset_locations<C: Context>(

@@ -110,3 +110,18 @@ pub struct CorporationDatasetPage {
     pub limit: i64,
     pub offset: i64,
 }
+
+/// `GET /api/corporations/:id/wallets/history`: each division's closing balance per day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct CorporationWalletHistory {
+    pub divisions: Vec<DivisionHistory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct DivisionHistory {
+    pub division: i64,
+    /// Oldest first, one point per day with journal entries, the last 90 of them.
+    pub points: Vec<hub_domain::wallet::BalancePoint>,
+}

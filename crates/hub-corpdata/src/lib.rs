@@ -620,6 +620,43 @@ pub async fn store(
     Ok(rows)
 }
 
+/// Each wallet division's balance over time, drawn from the stored journal: the last entry of each
+/// of the division's last `days` days with entries.
+pub async fn wallet_history(
+    pg: &impl Postgres,
+    corporation: i64,
+    days: i64,
+) -> Result<api::CorporationWalletHistory, PgError> {
+    let rows = pg
+        .query(
+            "SELECT division::bigint, day_ms, balance FROM (
+                SELECT division, day_ms, balance,
+                       row_number() OVER (PARTITION BY division ORDER BY day_ms DESC) AS recent
+                FROM (
+                    SELECT DISTINCT ON (division, date_trunc('day', date AT TIME ZONE 'UTC'))
+                        division,
+                        (extract(epoch from date_trunc('day', date AT TIME ZONE 'UTC')) * 1000)::bigint AS day_ms,
+                        balance::text AS balance
+                    FROM corporation_wallet_journal
+                    WHERE corporation_id = $1 AND balance IS NOT NULL
+                    ORDER BY division, date_trunc('day', date AT TIME ZONE 'UTC') DESC, date DESC, id DESC
+                ) last_per_day
+             ) numbered WHERE recent <= $2 ORDER BY division, day_ms",
+            &[PgValue::Int(corporation), PgValue::Int(days)],
+        )
+        .await?;
+    let mut divisions: Vec<api::DivisionHistory> = Vec::new();
+    for r in &rows {
+        let division = r.int(0)?;
+        let point = hub_domain::wallet::BalancePoint { day_ms: r.int(1)?, balance: r.text(2)? };
+        match divisions.last_mut() {
+            Some(last) if last.division == division => last.points.push(point),
+            _ => divisions.push(api::DivisionHistory { division, points: vec![point] }),
+        }
+    }
+    Ok(api::CorporationWalletHistory { divisions })
+}
+
 /// A corporation dataset's rows as JSON, for corporation admins (`limit`/`offset` pages).
 pub async fn read(
     pg: &impl Postgres,

@@ -6,7 +6,8 @@
 //! - Corporation admins ([`CorporationAdmin`]: site admins, the CEO, and users with a character
 //!   holding Director in it; 403 for everyone else): `GET|PATCH /api/corporations/:id`,
 //!   `DELETE /api/corporations/:id/directors/:character_id`, `POST /api/corporations/:id/sync`,
-//!   `GET /api/corporations/:id/members`, `GET /api/corporations/:id/data/:dataset`.
+//!   `GET /api/corporations/:id/members`, `GET /api/corporations/:id/data/:dataset`,
+//!   `GET /api/corporations/:id/wallets/history`.
 //! - `POST /api/corporations/:id/directors` `{character_id, priority}`: a character of yours that
 //!   holds Director there now, with the corporation scopes.
 
@@ -42,6 +43,7 @@ pub fn routes<C: Context + 'static>() -> Router<C> {
         .post("/api/corporations/:id/sync", sync_now::<C>)
         .get("/api/corporations/:id/members", members::<C>)
         .get("/api/corporations/:id/data/:dataset", dataset_rows::<C>)
+        .get("/api/corporations/:id/wallets/history", wallet_history::<C>)
 }
 
 /// The corporation of the path (`:id`), a positive id.
@@ -328,6 +330,16 @@ async fn members<C: Context>(
 #[derive(Deserialize)]
 struct DatasetPath {
     dataset: String,
+}
+
+/// Each wallet division's balance per day, for the wallets chart (corporation admins, as the rows).
+async fn wallet_history<C: Context>(
+    ctx: Ctx<C>,
+    admin: CorporationAdmin,
+) -> Result<Json<crate::api::CorporationWalletHistory>, ApiError> {
+    let pg = ctx.postgres().await?;
+    let history = crate::wallet_history(pg, admin.corporation().0, hub_domain::wallet::HISTORY_DAYS).await;
+    Ok(Json(history.map_err(internal)?))
 }
 
 /// A dataset's rows: `member_tracking`, `wallets`, `wallet_journal`, `assets`, `structures`, `orders`.

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod notification;
 pub mod scopes;
 pub mod service;
+pub mod wallet;
 
 pub use ids::{CharacterId, CharacterRequest, CorporationId, CorporationRequest, UserId};
 pub use service::Service;

@@ -18,7 +18,7 @@ const DIRECTOR_SCOPES: &str = "publicData esi-characters.read_corporation_roles.
     esi-wallet.read_corporation_wallets.v1 esi-assets.read_corporation_assets.v1 \
     esi-corporations.read_structures.v1 esi-markets.read_corporation_orders.v1";
 /// Every route of a corporation, as (method, path suffix).
-const CORPORATION_ROUTES: [(&str, &str); 11] = [
+const CORPORATION_ROUTES: [(&str, &str); 12] = [
     ("GET", ""),
     ("PATCH", ""),
     ("GET", "/members"),
@@ -28,6 +28,7 @@ const CORPORATION_ROUTES: [(&str, &str); 11] = [
     ("GET", "/data/assets"),
     ("GET", "/data/structures"),
     ("GET", "/data/orders"),
+    ("GET", "/wallets/history"),
     ("POST", "/sync"),
     ("DELETE", "/directors/2112004002"),
 ];
@@ -151,6 +152,12 @@ async fn corporation_rights_come_from_roles_read_from_esi_and_end_with_them() {
     let (_, wallets) = dave.get(&format!("{base}/data/wallets")).await;
     assert_eq!(wallets["rows"][0]["balance"], "1000000.50", "ISK as exact decimal strings: {wallets}");
     assert_eq!(alice.get(&format!("{base}/data/wallets")).await.0, 403);
+    let (_, history) = dave.get(&format!("{base}/wallets/history")).await;
+    let divisions = history["divisions"].as_array().unwrap();
+    assert!(
+        !divisions.is_empty() && divisions.iter().all(|d| !d["points"].as_array().unwrap().is_empty()),
+        "a line per division with journal entries: {history}"
+    );
     assert_eq!(alice.delete(&format!("{base}/directors/{b}")).await.0, 403, "members remove no director");
 
     // Every member, with whether they are on the hub, their main, join date and last login.

@@ -27,6 +27,7 @@ import type {
   CorporationMembersPage,
   CorporationResponse,
   CorporationSummary,
+  CorporationWalletHistory,
   CorporationsResponse,
   DirectorBody,
   DiscordGuildsResponse,
@@ -139,6 +140,7 @@ const reads = {
   corporationData: get("/api/corporations/:corporationId/data/:dataset")
     .query<OffsetPage>()
     .returns<CorporationDatasetPage>(),
+  corporationWalletHistory: get("/api/corporations/:corporationId/wallets/history").returns<CorporationWalletHistory>(),
 
   // ---- Discord ----
   discordMe: get("/api/discord/me").returns<DiscordMe>(),

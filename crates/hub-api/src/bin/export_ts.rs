@@ -58,6 +58,7 @@ fn main() -> Result<(), String> {
         hub_api::DirectorBody,
         hub_api::CorporationMembersPage,
         hub_api::CorporationDatasetPage,
+        hub_api::CorporationWalletHistory,
     );
     export!(
         dir,

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError, grantUrl, query } from "../../api/client";
 import { endpoints } from "../../api/endpoints";
 import type { CorporationResponse, CorporationSummary, Director, JsonValue, ManagedPatch } from "../../api/types";
-import { Isk, OffsetPager, pageLimit, parseId, statusInfo, SyncTable } from "../../components/data";
+import { BalanceChart, Isk, OffsetPager, pageLimit, parseId, statusInfo, SyncTable } from "../../components/data";
 import { useConfirm } from "../../components/Dialog";
 import {
   Alert,
@@ -819,57 +819,73 @@ function useDataset(id: string, dataset: string, limit: number, offset: number) 
 
 function Wallets({ id }: { id: string }) {
   const wallets = useDataset(id, "wallets", 10, 0);
+  const history = useApiQuery(endpoints.corporationWalletHistory, { params: { corporationId: id } });
   const rows = objectRows(wallets.data?.rows);
+  const charted = history.data?.divisions ?? [];
   return (
-    <Card title="Wallet divisions">
-      {wallets.isPending ? (
-        <LoadingState label="Loading wallets" />
-      ) : !wallets.data ? (
-        <ErrorState error={wallets.error} onRetry={() => void wallets.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState icon="inbox" title="No wallets synced yet">
-          Wallet balances arrive with the first successful sync (the director needs an accountant or director role).
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="corp-wallets">
-            <caption className="visually-hidden">Corporation wallet divisions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Division</th>
-                <th scope="col" className="num">
-                  Balance
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={String(r.division)}>
+    <>
+      <Card title="Wallet divisions">
+        {wallets.isPending ? (
+          <LoadingState label="Loading wallets" />
+        ) : !wallets.data ? (
+          <ErrorState error={wallets.error} onRetry={() => void wallets.refetch()} />
+        ) : rows.length === 0 ? (
+          <EmptyState icon="inbox" title="No wallets synced yet">
+            Wallet balances arrive with the first successful sync (the director needs an accountant or director role).
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table className="table" data-testid="corp-wallets">
+              <caption className="visually-hidden">Corporation wallet divisions</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Division</th>
+                  <th scope="col" className="num">
+                    Balance
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={String(r.division)}>
+                    <th scope="row" className="table__rowhead">
+                      Division {String(r.division)}
+                    </th>
+                    <td className="num nowrap">
+                      <Isk value={typeof r.balance === "string" ? r.balance : String(r.balance ?? "")} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
                   <th scope="row" className="table__rowhead">
-                    Division {String(r.division)}
+                    Total
                   </th>
                   <td className="num nowrap">
-                    <Isk value={typeof r.balance === "string" ? r.balance : String(r.balance ?? "")} />
+                    <strong>
+                      <Isk value={sumIsk(rows.map((r) => (r.balance === undefined || r.balance === null ? null : String(r.balance))))} />
+                    </strong>
                   </td>
                 </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" className="table__rowhead">
-                  Total
-                </th>
-                <td className="num nowrap">
-                  <strong>
-                    <Isk value={sumIsk(rows.map((r) => (r.balance === undefined || r.balance === null ? null : String(r.balance))))} />
-                  </strong>
-                </td>
-              </tr>
-            </tfoot>
-          </table>
-        </div>
-      )}
-    </Card>
+              </tfoot>
+            </table>
+          </div>
+        )}
+      </Card>
+      {charted.length > 0 ? (
+        <Card title="Balance over time">
+          <div className="division-charts">
+            {charted.map((d) => (
+              <section key={d.division} aria-label={`Division ${d.division}`}>
+                <h3 className="division-charts__title">Division {d.division}</h3>
+                <BalanceChart points={d.points} label={`Division ${d.division} balance`} />
+              </section>
+            ))}
+          </div>
+        </Card>
+      ) : null}
+    </>
   );
 }
 
